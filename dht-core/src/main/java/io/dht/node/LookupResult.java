@@ -1,0 +1,30 @@
+package io.dht.node;
+
+import io.dht.id.Contact;
+import io.dht.id.NodeId;
+import java.util.List;
+
+/**
+ * The outcome of an iterative lookup.
+ *
+ * @param target the id looked up
+ * @param closest the closest nodes that answered, nearest first, at most k
+ * @param rounds the longest chain of dependent queries (a query sent to a node learned from a reply of the
+ *     previous round counts one more round)
+ * @param messagesSent queries sent by this lookup
+ * @param responses replies received
+ * @param timeouts queries that got no reply in time
+ * @param durationNanos time from start to completion
+ */
+public record LookupResult(
+    NodeId target,
+    List<Contact> closest,
+    int rounds,
+    int messagesSent,
+    int responses,
+    int timeouts,
+    long durationNanos) {
+  public LookupResult {
+    closest = List.copyOf(closest);
+  }
+}
