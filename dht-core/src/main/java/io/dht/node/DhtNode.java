@@ -1,96 +1,944 @@
 package io.dht.node;
 
+import io.dht.bencode.BDictionary;
+import io.dht.bencode.BString;
+import io.dht.bencode.DecodeException;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.krpc.ErrorCode;
+import io.dht.krpc.ErrorReply;
+import io.dht.krpc.KrpcCodec;
+import io.dht.krpc.MalformedMessageException;
+import io.dht.krpc.Message;
+import io.dht.krpc.Query;
+import io.dht.krpc.Response;
+import io.dht.lookup.Lookup;
+import io.dht.routing.RoutingTable;
+import io.dht.storage.PeerStore;
+import io.dht.storage.TokenIssuer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 
 /**
  * The Mainline DHT protocol state machine, free of I/O: it is driven by {@link #onDatagram}, {@link #tick} and
  * the command methods, and acts only through its {@link Transport}. Not thread-safe: exactly one thread (the
- * runtime's loop, or the simulator) may call it. Futures complete on that thread.
+ * runtime's loop, or the simulator) may call it. Futures complete on that thread, so their callbacks must not
+ * block.
  */
 public final class DhtNode {
+  private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());
+  private static final long SECOND = 1_000_000_000L;
+  private static final long MAINTENANCE_PERIOD = 5 * SECOND;
+  private static final long PING_STALEST_PERIOD = 10 * SECOND;
+  private static final long EXPIRY_PERIOD = 60 * SECOND;
+  /** Unknown queriers pinged at once to verify them before they may enter the table. */
+  private static final int MAX_VERIFICATIONS = 32;
+  /** Saved contacts used as extra bootstrap seeds. */
+  private static final int MAX_SAVED_SEEDS = 64;
+
+  private final DhtConfig config;
+  private final NodeId id;
+  private final Transport transport;
+  private final MonotonicClock clock;
+  private final RandomGenerator random;
+  private final BString version;
+  private final RoutingTable table;
+  private final TokenIssuer tokens;
+  private final PeerStore peers;
+  private final RttEstimator rtt;
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+  private final Map<Integer, Rpc> pending = new HashMap<>();
+  private final Set<Endpoint> pinging = new HashSet<>();
+  private final TreeMap<Long, CompletableFuture<?>> operations = new TreeMap<>();
+  private final List<Contact> savedContacts = new ArrayList<>();
+  private long timerSeq;
+  private long operationSeq;
+  private long lastStalestPing;
+  private long lastExpiry;
+  private int maintenanceLookups;
+  private boolean closed;
+
+  // counters
+  private long datagramsIn;
+  private long datagramsOut;
+  private long bytesIn;
+  private long bytesOut;
+  private long queriesIn;
+  private long pingsIn;
+  private long findNodesIn;
+  private long getPeersIn;
+  private long announcesIn;
+  private long unknownQueriesIn;
+  private long responsesIn;
+  private long errorsIn;
+  private long undecodable;
+  private long unsolicited;
+  private long errorsSent;
+  private long invalidTokens;
+  private long timeouts;
+  private long rpcsRejected;
+  private long lookupsStarted;
+  private long lookupsCompleted;
+  private long internalErrors;
+
   public DhtNode(
       DhtConfig config, NodeId id, Transport transport, MonotonicClock clock, RandomGenerator random) {
-    throw new UnsupportedOperationException("being written");
+    this.config = config;
+    this.id = id;
+    this.transport = transport;
+    this.clock = clock;
+    this.random = random;
+    this.version = KrpcCodec.version(config.clientVersion());
+    long now = clock.nanos();
+    this.table =
+        new RoutingTable(
+            id,
+            config.k(),
+            config.replacementCacheSize(),
+            config.maxNodesPerSubnetInBucket(),
+            config.oneNodePerIp(),
+            config.questionableAfter().toNanos(),
+            config.failuresBeforeBad(),
+            now);
+    this.tokens = new TokenIssuer(random, config.tokenRotation().toNanos());
+    this.peers =
+        new PeerStore(config.peerTtl().toNanos(), config.maxPeersPerInfoHash(), config.maxInfoHashes());
+    this.rtt =
+        new RttEstimator(
+            config.rpcTimeoutInitial().toNanos(),
+            config.rpcTimeoutMin().toNanos(),
+            config.rpcTimeoutMax().toNanos());
+    this.lastStalestPing = now;
+    this.lastExpiry = now;
+    schedule(now + MAINTENANCE_PERIOD, this::maintain);
   }
 
   public NodeId id() {
-    throw new UnsupportedOperationException();
+    return id;
   }
 
   public DhtConfig config() {
-    throw new UnsupportedOperationException();
+    return config;
   }
 
-  /** Handles one received datagram; never throws for any content. */
-  public void onDatagram(Endpoint from, byte[] data, int offset, int length) {
-    throw new UnsupportedOperationException();
+  // ------------------------------------------------------------------ timers
+
+  private static final class Timer implements Comparable<Timer> {
+    final long when;
+    final long seq;
+    final Runnable action;
+    boolean cancelled;
+
+    Timer(long when, long seq, Runnable action) {
+      this.when = when;
+      this.seq = seq;
+      this.action = action;
+    }
+
+    @Override
+    public int compareTo(Timer o) {
+      int c = Long.compare(when, o.when);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+
+  private Timer schedule(long when, Runnable action) {
+    Timer t = new Timer(when, timerSeq++, action);
+    timers.add(t);
+    return t;
   }
 
   /** Fires every timer that is due at the clock's current time. */
   public void tick() {
-    throw new UnsupportedOperationException();
+    if (closed) {
+      return;
+    }
+    long now = clock.nanos();
+    int fired = 0;
+    while (!timers.isEmpty() && timers.peek().when <= now && fired < 100_000) {
+      Timer t = timers.poll();
+      if (t.cancelled) {
+        continue;
+      }
+      fired++;
+      try {
+        t.action.run();
+      } catch (RuntimeException e) {
+        internalError("timer", e);
+      }
+      if (closed) {
+        return;
+      }
+    }
   }
 
   /** The clock time at which {@link #tick()} must next be called; {@code Long.MAX_VALUE} when idle. */
   public long nextDeadlineNanos() {
-    throw new UnsupportedOperationException();
+    while (!timers.isEmpty() && timers.peek().cancelled) {
+      timers.poll();
+    }
+    return closed || timers.isEmpty() ? Long.MAX_VALUE : timers.peek().when;
+  }
+
+  private void maintain() {
+    long now = clock.nanos();
+    schedule(now + MAINTENANCE_PERIOD, this::maintain);
+    if (now - lastStalestPing >= PING_STALEST_PERIOD) {
+      lastStalestPing = now;
+      table.stalest(now).ifPresent(c -> pingForTable(c.endpoint(), c.id()));
+    }
+    if (now - lastExpiry >= EXPIRY_PERIOD) {
+      lastExpiry = now;
+      peers.expire(now);
+    }
+    if (maintenanceLookups == 0 && table.size() > 0) {
+      for (NodeId target :
+          table.refreshTargets(now, config.bucketRefreshInterval().toNanos(), random)) {
+        maintenanceLookups++;
+        startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> maintenanceLookups--);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ RPC
+
+  /** What a query's sender wants to hear about it. */
+  private interface RpcCallback {
+    void onResponse(Response response, Endpoint from, long rttNanos);
+
+    void onError(ErrorReply error);
+
+    void onTimeout();
+
+    default void onStraggling() {}
+  }
+
+  private final class Rpc {
+    final int tid;
+    final Endpoint to;
+    final long sentNanos;
+    final RpcCallback callback;
+    Timer timeout;
+    Timer straggle;
+
+    Rpc(int tid, Endpoint to, long sentNanos, RpcCallback callback) {
+      this.tid = tid;
+      this.to = to;
+      this.sentNanos = sentNanos;
+      this.callback = callback;
+    }
+
+    void finish() {
+      pending.remove(tid);
+      timeout.cancelled = true;
+      if (straggle != null) {
+        straggle.cancelled = true;
+      }
+    }
+  }
+
+  private boolean sendQuery(
+      Endpoint to, String method, BDictionary.Builder args, RpcCallback callback, boolean notifyStraggling) {
+    if (closed || pending.size() >= config.maxInFlightRpcs()) {
+      rpcsRejected++;
+      return false;
+    }
+    int tid = -1;
+    for (int attempt = 0; attempt < 16; attempt++) {
+      int candidate = random.nextInt(1 << 16);
+      if (!pending.containsKey(candidate)) {
+        tid = candidate;
+        break;
+      }
+    }
+    if (tid < 0) {
+      rpcsRejected++;
+      return false;
+    }
+    BString tidBytes = BString.of(new byte[] {(byte) (tid >>> 8), (byte) tid});
+    byte[] bytes = KrpcCodec.encodeQuery(tidBytes, method, id, args, version, false);
+    long now = clock.nanos();
+    Rpc rpc = new Rpc(tid, to, now, callback);
+    pending.put(tid, rpc);
+    rpc.timeout = schedule(now + rtt.timeoutNanos(), () -> timeout(rpc));
+    if (notifyStraggling) {
+      rpc.straggle = schedule(now + rtt.stragglerNanos(), callback::onStraggling);
+    }
+    send(to, bytes);
+    return true;
+  }
+
+  private void timeout(Rpc rpc) {
+    if (pending.get(rpc.tid) != rpc) {
+      return;
+    }
+    rpc.finish();
+    timeouts++;
+    table.onTimeout(rpc.to, clock.nanos());
+    rpc.callback.onTimeout();
+  }
+
+  private void send(Endpoint to, byte[] bytes) {
+    datagramsOut++;
+    bytesOut += bytes.length;
+    transport.send(to, bytes, 0, bytes.length);
+  }
+
+  // ------------------------------------------------------------------ incoming
+
+  /** Handles one received datagram; never throws for any content. */
+  public void onDatagram(Endpoint from, byte[] data, int offset, int length) {
+    if (closed) {
+      return;
+    }
+    datagramsIn++;
+    bytesIn += length;
+    Message message;
+    try {
+      message = KrpcCodec.decode(data, offset, length);
+    } catch (DecodeException e) {
+      undecodable++;
+      return;
+    } catch (MalformedMessageException e) {
+      undecodable++;
+      if (e.isQuery() && e.transactionId().isPresent()) {
+        sendError(from, e.transactionId().get(), ErrorCode.PROTOCOL, e.getMessage());
+      }
+      return;
+    } catch (RuntimeException e) {
+      internalError("decode", e);
+      return;
+    }
+    try {
+      if (message instanceof Query q) {
+        handleQuery(from, q);
+      } else if (message instanceof Response r) {
+        handleResponse(from, r);
+      } else if (message instanceof ErrorReply e) {
+        handleError(from, e);
+      } else {
+        throw new AssertionError(message);
+      }
+    } catch (RuntimeException e) {
+      internalError("handle", e);
+    }
+  }
+
+  private void internalError(String where, RuntimeException e) {
+    internalErrors++;
+    LOG.log(System.Logger.Level.ERROR, "node " + id + ": unexpected failure in " + where, e);
+  }
+
+  private Rpc match(Endpoint from, BString tid) {
+    if (tid.length() != 2) {
+      return null;
+    }
+    int key = (tid.byteAt(0) & 0xff) << 8 | (tid.byteAt(1) & 0xff);
+    Rpc rpc = pending.get(key);
+    if (rpc == null || !rpc.to.equals(from)) {
+      return null;
+    }
+    return rpc;
+  }
+
+  private void handleResponse(Endpoint from, Response r) {
+    Rpc rpc = match(from, r.transactionId());
+    if (rpc == null) {
+      unsolicited++;
+      return;
+    }
+    responsesIn++;
+    rpc.finish();
+    long now = clock.nanos();
+    long sample = now - rpc.sentNanos;
+    rtt.sample(sample);
+    rpc.callback.onResponse(r, from, sample);
+  }
+
+  private void handleError(Endpoint from, ErrorReply e) {
+    Rpc rpc = match(from, e.transactionId());
+    if (rpc == null) {
+      unsolicited++;
+      return;
+    }
+    errorsIn++;
+    rpc.finish();
+    rpc.callback.onError(e);
+  }
+
+  private void handleQuery(Endpoint from, Query query) {
+    queriesIn++;
+    long now = clock.nanos();
+    Contact sender = new Contact(query.sender(), from);
+    if (!query.readOnly()) {
+      table.onQuery(sender, now);
+      if (!table.contains(sender.id())
+          && pinging.size() < MAX_VERIFICATIONS
+          && table.wouldAccept(sender, now)) {
+        pingForTable(from, sender.id());
+      }
+    }
+    if (query instanceof Query.Ping p) {
+      pingsIn++;
+      reply(from, p.transactionId(), BDictionary.builder());
+    } else if (query instanceof Query.FindNode f) {
+      findNodesIn++;
+      replyWithNodes(from, f.transactionId(), f.target(), BDictionary.builder());
+    } else if (query instanceof Query.GetPeers g) {
+      getPeersIn++;
+      answerGetPeers(from, g, now);
+    } else if (query instanceof Query.AnnouncePeer a) {
+      announcesIn++;
+      answerAnnounce(from, a, now);
+    } else if (query instanceof Query.Unknown u) {
+      unknownQueriesIn++;
+      if (u.target().isPresent()) {
+        replyWithNodes(from, u.transactionId(), u.target().get(), BDictionary.builder());
+      } else {
+        sendError(from, u.transactionId(), ErrorCode.METHOD_UNKNOWN, "method unknown: " + u.method());
+      }
+    } else {
+      throw new AssertionError(query);
+    }
+  }
+
+  private void answerGetPeers(Endpoint from, Query.GetPeers g, long now) {
+    BDictionary.Builder body = BDictionary.builder();
+    body.put("token", tokens.issue(from.address(), g.infoHash(), now));
+    body.put("nodes", nodesFor(from, g.infoHash()));
+    // Fit as many values as the reply budget allows (8 bytes each for IPv4, 20 for IPv6, plus "l" and "e").
+    int base = KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length;
+    int perValue = from.isIpv6() ? 2 + Endpoint.COMPACT_V6 + 1 : 2 + Endpoint.COMPACT_V4;
+    int room = (config.maxReplyBytes() - base - "6:valuesle".length()) / perValue;
+    List<io.dht.id.Endpoint> values = peers.peers(g.infoHash(), room, from.isIpv6(), now);
+    if (!values.isEmpty()) {
+      body.put("values", KrpcCodec.compactPeers(values));
+    }
+    reply(from, g.transactionId(), body);
+  }
+
+  private static BDictionary.Builder copy(BDictionary.Builder b) {
+    BDictionary built = b.build();
+    BDictionary.Builder out = BDictionary.builder();
+    built.entries().forEach(out::put);
+    return out;
+  }
+
+  private void answerAnnounce(Endpoint from, Query.AnnouncePeer a, long now) {
+    if (!tokens.isValid(a.token(), from.address(), a.infoHash(), now)) {
+      invalidTokens++;
+      sendError(from, a.transactionId(), ErrorCode.PROTOCOL, "bad token");
+      return;
+    }
+    int port = a.impliedPort() ? from.port() : a.port();
+    if (port < 1 || port > 65535) {
+      sendError(from, a.transactionId(), ErrorCode.PROTOCOL, "bad port");
+      return;
+    }
+    peers.announce(a.infoHash(), new Endpoint(from.address(), port), now);
+    reply(from, a.transactionId(), BDictionary.builder());
+  }
+
+  private void replyWithNodes(Endpoint from, BString tid, NodeId target, BDictionary.Builder body) {
+    body.put("nodes", nodesFor(from, target));
+    reply(from, tid, body);
+  }
+
+  /** Compact node info of the k closest nodes of the requester's address family. */
+  private byte[] nodesFor(Endpoint requester, NodeId target) {
+    List<Contact> closest = table.closest(target, config.k() * 2, clock.nanos());
+    List<Contact> sameFamily = new ArrayList<>(config.k());
+    for (Contact c : closest) {
+      if (c.endpoint().isIpv6() == requester.isIpv6()) {
+        sameFamily.add(c);
+        if (sameFamily.size() == config.k()) {
+          break;
+        }
+      }
+    }
+    return KrpcCodec.compactNodes(sameFamily);
+  }
+
+  private void reply(Endpoint to, BString tid, BDictionary.Builder body) {
+    byte[] bytes = KrpcCodec.encodeResponse(tid, id, body, to, version);
+    if (bytes.length > config.maxReplyBytes()) {
+      return; // only an absurd transaction id can do this; an oversized reply is never sent
+    }
+    send(to, bytes);
+  }
+
+  private void sendError(Endpoint to, BString tid, int code, String text) {
+    byte[] bytes = KrpcCodec.encodeError(tid, code, text, to, version);
+    if (bytes.length > config.maxReplyBytes()) {
+      return;
+    }
+    errorsSent++;
+    send(to, bytes);
+  }
+
+  // ------------------------------------------------------------------ routing-table upkeep
+
+  /** Pings a node so that it enters the table if it answers (verification, ping-before-evict, freshness). */
+  private void pingForTable(Endpoint endpoint, NodeId expected) {
+    if (!pinging.add(endpoint)) {
+      return;
+    }
+    boolean sent =
+        sendQuery(
+            endpoint,
+            "ping",
+            BDictionary.builder(),
+            new RpcCallback() {
+              @Override
+              public void onResponse(Response r, Endpoint from, long rttNanos) {
+                pinging.remove(endpoint);
+                if (expected == null || r.responder().equals(expected)) {
+                  learn(new Contact(r.responder(), from));
+                }
+              }
+
+              @Override
+              public void onError(ErrorReply error) {
+                pinging.remove(endpoint);
+              }
+
+              @Override
+              public void onTimeout() {
+                pinging.remove(endpoint);
+              }
+            },
+            false);
+    if (!sent) {
+      pinging.remove(endpoint);
+    }
+  }
+
+  /** A node answered us: into the table, and ping the questionable entries the table wants checked. */
+  private void learn(Contact contact) {
+    for (Contact questionable : table.onReply(contact, clock.nanos())) {
+      pingForTable(questionable.endpoint(), questionable.id());
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private <T> CompletableFuture<T> track(CompletableFuture<T> future) {
+    if (closed) {
+      future.completeExceptionally(new NodeClosedException());
+      return future;
+    }
+    long key = operationSeq++;
+    operations.put(key, future);
+    future.whenComplete((v, e) -> operations.remove(key));
+    return future;
   }
 
   /** Pings an endpoint; completes with the responder's contact or fails with {@link RpcTimeoutException}. */
   public CompletableFuture<PingResult> ping(Endpoint endpoint) {
-    throw new UnsupportedOperationException();
+    CompletableFuture<PingResult> future = track(new CompletableFuture<>());
+    if (future.isDone()) {
+      return future;
+    }
+    boolean sent =
+        sendQuery(
+            endpoint,
+            "ping",
+            BDictionary.builder(),
+            new RpcCallback() {
+              @Override
+              public void onResponse(Response r, Endpoint from, long rttNanos) {
+                Contact c = new Contact(r.responder(), from);
+                learn(c);
+                future.complete(new PingResult(c, rttNanos));
+              }
+
+              @Override
+              public void onError(ErrorReply e) {
+                future.completeExceptionally(
+                    new DhtException(endpoint + " answered error " + e.code() + ": " + e.message()));
+              }
+
+              @Override
+              public void onTimeout() {
+                future.completeExceptionally(new RpcTimeoutException(endpoint));
+              }
+            },
+            false);
+    if (!sent) {
+      future.completeExceptionally(new DhtException("too many queries in flight"));
+    }
+    return future;
   }
 
-  /** Pings the seeds, then looks up our own id to fill the routing table. */
+  /**
+   * Sends find_node(our id) to the seeds and to contacts restored from a saved table, then looks up our own id to
+   * fill the routing table. Fails only when nobody answered and the table is empty.
+   */
   public CompletableFuture<LookupResult> bootstrap(List<Endpoint> seeds) {
-    throw new UnsupportedOperationException();
+    CompletableFuture<LookupResult> future = track(new CompletableFuture<>());
+    if (future.isDone()) {
+      return future;
+    }
+    Set<Endpoint> targets = new LinkedHashSet<>(seeds);
+    for (Contact c : savedContacts) {
+      if (targets.size() >= seeds.size() + MAX_SAVED_SEEDS) {
+        break;
+      }
+      targets.add(c.endpoint());
+    }
+    savedContacts.clear();
+    List<Contact> learned = new ArrayList<>();
+    int[] outstanding = {0};
+    Runnable maybeLookup =
+        () -> {
+          if (outstanding[0] > 0 || future.isDone()) {
+            return;
+          }
+          if (table.size() == 0 && learned.isEmpty()) {
+            future.completeExceptionally(
+                new DhtException("bootstrap failed: none of " + targets.size() + " contacts answered"));
+            return;
+          }
+          startLookup(
+              id,
+              LookupKind.FIND_NODE,
+              learned,
+              (lookup, task) -> future.complete(task.lookupResult(lookup)));
+        };
+    for (Endpoint seed : targets) {
+      boolean sent =
+          sendQuery(
+              seed,
+              "find_node",
+              BDictionary.builder().put("target", id.toBytes()),
+              new RpcCallback() {
+                @Override
+                public void onResponse(Response r, Endpoint from, long rttNanos) {
+                  Contact c = new Contact(r.responder(), from);
+                  learn(c);
+                  learned.add(c);
+                  learned.addAll(familyNodes(r, from));
+                  outstanding[0]--;
+                  maybeLookup.run();
+                }
+
+                @Override
+                public void onError(ErrorReply error) {
+                  outstanding[0]--;
+                  maybeLookup.run();
+                }
+
+                @Override
+                public void onTimeout() {
+                  outstanding[0]--;
+                  maybeLookup.run();
+                }
+              },
+              false);
+      if (sent) {
+        outstanding[0]++;
+      }
+    }
+    maybeLookup.run();
+    return future;
   }
 
   /** Iterative find_node for {@code target}. */
   public CompletableFuture<LookupResult> findNode(NodeId target) {
-    throw new UnsupportedOperationException();
+    CompletableFuture<LookupResult> future = track(new CompletableFuture<>());
+    if (!future.isDone()) {
+      startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> future.complete(task.lookupResult(lookup)));
+    }
+    return future;
   }
 
   /** Iterative get_peers for {@code infoHash}. */
   public CompletableFuture<PeersResult> getPeers(NodeId infoHash) {
-    throw new UnsupportedOperationException();
+    CompletableFuture<PeersResult> future = track(new CompletableFuture<>());
+    if (!future.isDone()) {
+      startLookup(
+          infoHash, LookupKind.GET_PEERS, (lookup, task) -> future.complete(task.peersResult(lookup)));
+    }
+    return future;
   }
 
   /** get_peers, then announce_peer to the k closest that gave a token; port 0 means implied_port. */
   public CompletableFuture<AnnounceResult> announce(NodeId infoHash, int port) {
-    throw new UnsupportedOperationException();
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range 0..65535: " + port);
+    }
+    CompletableFuture<AnnounceResult> future = track(new CompletableFuture<>());
+    if (!future.isDone()) {
+      startLookup(
+          infoHash,
+          LookupKind.GET_PEERS,
+          (lookup, task) -> announceTo(infoHash, port, task, lookup, future));
+    }
+    return future;
   }
+
+  private void announceTo(
+      NodeId infoHash, int port, LookupTask task, Lookup lookup, CompletableFuture<AnnounceResult> future) {
+    PeersResult found = task.peersResult(lookup);
+    List<Contact> targets = new ArrayList<>();
+    for (Contact c : lookup.closestResponded(Integer.MAX_VALUE)) {
+      if (task.tokens.containsKey(c.id())) {
+        targets.add(c);
+        if (targets.size() == config.k()) {
+          break;
+        }
+      }
+    }
+    List<Contact> stored = new ArrayList<>();
+    int[] outstanding = {0};
+    Runnable maybeDone =
+        () -> {
+          if (outstanding[0] == 0) {
+            future.complete(new AnnounceResult(infoHash, port, stored, found));
+          }
+        };
+    for (Contact c : targets) {
+      BDictionary.Builder args =
+          BDictionary.builder()
+              .put("info_hash", infoHash.toBytes())
+              .put("port", port == 0 ? 1L : port)
+              .put("token", task.tokens.get(c.id()));
+      if (port == 0) {
+        args.put("implied_port", 1L);
+      }
+      boolean sent =
+          sendQuery(
+              c.endpoint(),
+              "announce_peer",
+              args,
+              new RpcCallback() {
+                @Override
+                public void onResponse(Response r, Endpoint from, long rttNanos) {
+                  if (r.responder().equals(c.id())) {
+                    stored.add(c);
+                  }
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+
+                @Override
+                public void onError(ErrorReply e) {
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+
+                @Override
+                public void onTimeout() {
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+              },
+              false);
+      if (sent) {
+        outstanding[0]++;
+      }
+    }
+    maybeDone.run();
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  private enum LookupKind {
+    FIND_NODE("find_node", "target"),
+    GET_PEERS("get_peers", "info_hash");
+
+    final String method;
+    final String targetKey;
+
+    LookupKind(String method, String targetKey) {
+      this.method = method;
+      this.targetKey = targetKey;
+    }
+  }
+
+  /** Per-lookup state beyond the engine's: peers and tokens collected by get_peers. */
+  private final class LookupTask {
+    final NodeId target;
+    final LookupKind kind;
+    final Set<Endpoint> peersFound = new LinkedHashSet<>();
+    final Map<NodeId, BString> tokens = new HashMap<>();
+
+    LookupTask(NodeId target, LookupKind kind) {
+      this.target = target;
+      this.kind = kind;
+    }
+
+    LookupResult lookupResult(Lookup lookup) {
+      return new LookupResult(
+          target,
+          lookup.closestResponded(config.k()),
+          lookup.rounds(),
+          lookup.messagesSent(),
+          lookup.responses(),
+          lookup.failures(),
+          lookup.durationNanos());
+    }
+
+    PeersResult peersResult(Lookup lookup) {
+      return new PeersResult(target, new ArrayList<>(peersFound), lookupResult(lookup));
+    }
+  }
+
+  private interface LookupDone {
+    void done(Lookup lookup, LookupTask task);
+  }
+
+  private void startLookup(NodeId target, LookupKind kind, LookupDone done) {
+    startLookup(target, kind, List.of(), done);
+  }
+
+  private void startLookup(NodeId target, LookupKind kind, List<Contact> extraSeeds, LookupDone done) {
+    lookupsStarted++;
+    LookupTask task = new LookupTask(target, kind);
+    long now = clock.nanos();
+    Lookup lookup =
+        new Lookup(
+            target,
+            id,
+            config.k(),
+            config.alpha(),
+            config.lookupMaxInFlight(),
+            (l, candidate) -> queryForLookup(l, task, candidate),
+            l -> {
+              lookupsCompleted++;
+              done.done(l, task);
+            },
+            now);
+    List<Contact> seeds = new ArrayList<>(table.closest(target, config.k() * 2, now));
+    seeds.addAll(extraSeeds);
+    lookup.start(seeds, now);
+  }
+
+  private boolean queryForLookup(Lookup lookup, LookupTask task, Contact candidate) {
+    return sendQuery(
+        candidate.endpoint(),
+        task.kind.method,
+        BDictionary.builder().put(task.kind.targetKey, task.target.toBytes()),
+        new RpcCallback() {
+          @Override
+          public void onResponse(Response r, Endpoint from, long rttNanos) {
+            long now = clock.nanos();
+            learn(new Contact(r.responder(), from));
+            if (!r.responder().equals(candidate.id())) {
+              lookup.onFailure(candidate, now); // someone else answers at that address
+              return;
+            }
+            if (task.kind == LookupKind.GET_PEERS) {
+              r.token().ifPresent(t -> task.tokens.put(candidate.id(), t));
+              task.peersFound.addAll(r.values());
+            }
+            lookup.onReply(candidate, familyNodes(r, from), now);
+          }
+
+          @Override
+          public void onError(ErrorReply error) {
+            lookup.onFailure(candidate, clock.nanos());
+          }
+
+          @Override
+          public void onTimeout() {
+            lookup.onFailure(candidate, clock.nanos());
+          }
+
+          @Override
+          public void onStraggling() {
+            lookup.onStraggling(candidate, clock.nanos());
+          }
+        },
+        true);
+  }
+
+  /** The nodes of a reply in the address family we talk to {@code from} on. */
+  private static List<Contact> familyNodes(Response r, Endpoint from) {
+    return from.isIpv6() ? r.nodes6() : r.nodes();
+  }
+
+  // ------------------------------------------------------------------ state
 
   /** The live routing-table entries (for saving, and for inspection). */
   public List<Contact> routingTableContacts() {
-    throw new UnsupportedOperationException();
+    return table.contacts();
   }
 
-  /** Adds saved contacts as unverified candidates and pings them; they enter the table when they answer. */
+  /**
+   * Remembers saved contacts; the next {@link #bootstrap} queries them (with its seeds), and those that answer
+   * re-enter the table. Contacts are never trusted without an answer.
+   */
   public void restoreRoutingTable(List<Contact> contacts) {
-    throw new UnsupportedOperationException();
+    savedContacts.addAll(contacts);
   }
 
-  /** The n closest good nodes in our routing table to {@code target}. */
+  /** The n closest non-bad nodes in our routing table to {@code target}. */
   public List<Contact> closestKnown(NodeId target, int n) {
-    throw new UnsupportedOperationException();
+    return table.closest(target, n, clock.nanos());
+  }
+
+  /** The routing table itself, for inspection and invariant checks on the owner thread. */
+  public RoutingTable routingTable() {
+    return table;
   }
 
   public NodeStats stats() {
-    throw new UnsupportedOperationException();
+    return new NodeStats(
+        datagramsIn,
+        datagramsOut,
+        bytesIn,
+        bytesOut,
+        queriesIn,
+        pingsIn,
+        findNodesIn,
+        getPeersIn,
+        announcesIn,
+        unknownQueriesIn,
+        responsesIn,
+        errorsIn,
+        undecodable,
+        unsolicited,
+        errorsSent,
+        invalidTokens,
+        timeouts,
+        rpcsRejected,
+        pending.size(),
+        table.size(),
+        table.bucketCount(),
+        peers.infoHashCount(),
+        peers.peerCount(),
+        lookupsStarted,
+        lookupsCompleted,
+        internalErrors);
   }
 
   /** Stops the node: outstanding futures fail with {@link NodeClosedException}; later calls are ignored. */
   public void close() {
-    throw new UnsupportedOperationException();
+    if (closed) {
+      return;
+    }
+    closed = true;
+    timers.clear();
+    pending.clear();
+    List<CompletableFuture<?>> open = new ArrayList<>(operations.values());
+    operations.clear();
+    for (CompletableFuture<?> f : open) {
+      f.completeExceptionally(new NodeClosedException());
+    }
   }
 
   public boolean isClosed() {
-    throw new UnsupportedOperationException();
+    return closed;
   }
 }

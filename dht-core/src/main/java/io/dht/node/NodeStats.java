@@ -28,6 +28,7 @@ package io.dht.node;
  * @param storedPeers peers stored over all info-hashes
  * @param lookupsStarted lookups started
  * @param lookupsCompleted lookups completed
+ * @param internalErrors bugs: exceptions caught while handling a datagram or timer (must stay 0)
  */
 public record NodeStats(
     long datagramsIn,
@@ -54,4 +55,5 @@ public record NodeStats(
     int infoHashes,
     int storedPeers,
     long lookupsStarted,
-    long lookupsCompleted) {}
+    long lookupsCompleted,
+    long internalErrors) {}

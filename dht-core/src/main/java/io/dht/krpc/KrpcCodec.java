@@ -1,0 +1,290 @@
+package io.dht.krpc;
+
+import io.dht.bencode.BDictionary;
+import io.dht.bencode.BInteger;
+import io.dht.bencode.BList;
+import io.dht.bencode.BString;
+import io.dht.bencode.BValue;
+import io.dht.bencode.Bencode;
+import io.dht.bencode.DecodeException;
+import io.dht.bencode.DecodeLimits;
+import io.dht.id.Contact;
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Pure translation between KRPC datagrams and {@link Message}s (BEP 5, with BEP 32's {@code nodes6}, BEP 42's
+ * {@code ip} and BEP 43's {@code ro}). Unknown keys are ignored; transaction ids of any length are kept exactly.
+ * Decoding never throws anything but its two checked exceptions.
+ */
+public final class KrpcCodec {
+  private static final DecodeLimits LIMITS = DecodeLimits.krpc();
+
+  private KrpcCodec() {}
+
+  /**
+   * Decodes one datagram.
+   *
+   * @throws DecodeException when the bytes are not bencode within limits: drop the datagram and count it
+   * @throws MalformedMessageException when the bencode is not a KRPC message: answer 203 if it was a query
+   */
+  public static Message decode(byte[] data, int offset, int length)
+      throws DecodeException, MalformedMessageException {
+    BValue root = Bencode.decode(data, offset, length, LIMITS);
+    if (!(root instanceof BDictionary msg)) {
+      throw new MalformedMessageException("message is not a dictionary", null, false);
+    }
+    BString tid = msg.getString("t");
+    BString type = msg.getString("y");
+    boolean isQuery = type != null && type.length() == 1 && type.byteAt(0) == 'q';
+    if (tid == null) {
+      throw new MalformedMessageException("missing transaction id 't'", null, isQuery);
+    }
+    if (type == null || type.length() != 1) {
+      throw new MalformedMessageException("missing or bad message type 'y'", tid, false);
+    }
+    switch (type.byteAt(0)) {
+      case 'q':
+        return decodeQuery(msg, tid);
+      case 'r':
+        return decodeResponse(msg, tid);
+      case 'e':
+        return decodeError(msg, tid);
+      default:
+        throw new MalformedMessageException("unknown message type '" + type + "'", tid, false);
+    }
+  }
+
+  private static Query decodeQuery(BDictionary msg, BString tid) throws MalformedMessageException {
+    BString method = msg.getString("q");
+    if (method == null) {
+      throw bad("missing method 'q'", tid);
+    }
+    BDictionary args = msg.getDictionary("a");
+    if (args == null) {
+      throw bad("missing arguments 'a'", tid);
+    }
+    NodeId sender = requireId(args, "id", tid);
+    BInteger ro = msg.getInteger("ro");
+    boolean readOnly = ro != null && ro.value() == 1;
+    String name = method.asUtf8();
+    switch (name) {
+      case "ping":
+        return new Query.Ping(tid, sender, readOnly);
+      case "find_node":
+        return new Query.FindNode(tid, sender, requireId(args, "target", tid), readOnly);
+      case "get_peers":
+        return new Query.GetPeers(tid, sender, requireId(args, "info_hash", tid), readOnly);
+      case "announce_peer":
+        {
+          NodeId infoHash = requireId(args, "info_hash", tid);
+          BString token = args.getString("token");
+          if (token == null) {
+            throw bad("missing or non-string 'token'", tid);
+          }
+          BInteger implied = args.getInteger("implied_port");
+          boolean impliedPort = implied != null && implied.value() != 0;
+          BInteger port = args.getInteger("port");
+          int portValue = 0;
+          if (port != null) {
+            if (port.value() < 1 || port.value() > 65535) {
+              if (!impliedPort) {
+                throw bad("port out of range: " + port.value(), tid);
+              }
+            } else {
+              portValue = (int) port.value();
+            }
+          } else if (!impliedPort) {
+            throw bad("missing 'port'", tid);
+          }
+          return new Query.AnnouncePeer(tid, sender, infoHash, portValue, impliedPort, token, readOnly);
+        }
+      default:
+        {
+          Optional<NodeId> target = optionalId(args, "target").or(() -> optionalId(args, "info_hash"));
+          return new Query.Unknown(tid, sender, name, target, readOnly);
+        }
+    }
+  }
+
+  private static Response decodeResponse(BDictionary msg, BString tid) throws MalformedMessageException {
+    BDictionary r = msg.getDictionary("r");
+    if (r == null) {
+      throw new MalformedMessageException("missing response body 'r'", tid, false);
+    }
+    BString id = r.getString("id");
+    if (id == null || id.length() != NodeId.LENGTH) {
+      throw new MalformedMessageException("response without a 20-byte 'id'", tid, false);
+    }
+    List<Contact> nodes = compactNodes(r.getString("nodes"), Contact.COMPACT_V4, tid);
+    List<Contact> nodes6 = compactNodes(r.getString("nodes6"), Contact.COMPACT_V6, tid);
+    List<Endpoint> values = List.of();
+    BList list = r.getList("values");
+    if (list != null) {
+      values = new ArrayList<>(list.values().size());
+      for (BValue v : list.values()) {
+        if (v instanceof BString s
+            && (s.length() == Endpoint.COMPACT_V4 || s.length() == Endpoint.COMPACT_V6)) {
+          byte[] b = s.toByteArray();
+          values.add(Endpoint.fromCompact(b, 0, b.length));
+        }
+        // entries of other sizes are skipped, not fatal: one bad peer must not hide the rest
+      }
+    }
+    Optional<Endpoint> ip = Optional.empty();
+    BString ipField = msg.getString("ip");
+    if (ipField != null
+        && (ipField.length() == Endpoint.COMPACT_V4 || ipField.length() == Endpoint.COMPACT_V6)) {
+      byte[] b = ipField.toByteArray();
+      ip = Optional.of(Endpoint.fromCompact(b, 0, b.length));
+    }
+    return new Response(
+        tid,
+        NodeId.of(id.toByteArray()),
+        nodes,
+        nodes6,
+        values,
+        Optional.ofNullable(r.getString("token")),
+        ip,
+        r);
+  }
+
+  private static ErrorReply decodeError(BDictionary msg, BString tid) throws MalformedMessageException {
+    BList e = msg.getList("e");
+    if (e == null || e.values().isEmpty() || !(e.values().get(0) instanceof BInteger code)) {
+      throw new MalformedMessageException("error without [code, message]", tid, false);
+    }
+    String text = "";
+    if (e.values().size() > 1 && e.values().get(1) instanceof BString s) {
+      text = s.asUtf8();
+    }
+    long c = code.value();
+    int clamped = c < 0 || c > 9999 ? 201 : (int) c;
+    return new ErrorReply(tid, clamped, text);
+  }
+
+  private static List<Contact> compactNodes(BString s, int entry, BString tid)
+      throws MalformedMessageException {
+    if (s == null || s.length() == 0) {
+      return List.of();
+    }
+    if (s.length() % entry != 0) {
+      throw new MalformedMessageException("compact node info length " + s.length() + " is not a multiple of "
+          + entry, tid, false);
+    }
+    byte[] b = s.toByteArray();
+    List<Contact> out = new ArrayList<>(b.length / entry);
+    for (int i = 0; i < b.length; i += entry) {
+      NodeId id = NodeId.of(b, i);
+      Endpoint ep = Endpoint.fromCompact(b, i + NodeId.LENGTH, entry - NodeId.LENGTH);
+      if (ep.port() != 0) {
+        out.add(new Contact(id, ep));
+      }
+    }
+    return out;
+  }
+
+  private static NodeId requireId(BDictionary args, String key, BString tid) throws MalformedMessageException {
+    BString s = args.getString(key);
+    if (s == null) {
+      throw bad("missing or non-string '" + key + "'", tid);
+    }
+    if (s.length() != NodeId.LENGTH) {
+      throw bad("'" + key + "' must be 20 bytes, got " + s.length(), tid);
+    }
+    return NodeId.of(s.toByteArray());
+  }
+
+  private static Optional<NodeId> optionalId(BDictionary args, String key) {
+    BString s = args.getString(key);
+    return s != null && s.length() == NodeId.LENGTH ? Optional.of(NodeId.of(s.toByteArray())) : Optional.empty();
+  }
+
+  private static MalformedMessageException bad(String reason, BString tid) {
+    return new MalformedMessageException(reason, tid, true);
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /** Encodes a query: {@code a} = {@code args} plus our {@code id}; {@code v} when non-null. */
+  public static byte[] encodeQuery(
+      BString tid, String method, NodeId self, BDictionary.Builder args, BString version, boolean readOnly) {
+    args.put("id", self.toBytes());
+    BDictionary.Builder msg =
+        BDictionary.builder()
+            .put("t", tid)
+            .put("y", BString.utf8("q"))
+            .put("q", BString.utf8(method))
+            .put("a", args.build());
+    if (version != null) {
+      msg.put("v", version);
+    }
+    if (readOnly) {
+      msg.put("ro", 1L);
+    }
+    return Bencode.encode(msg.build());
+  }
+
+  /** Encodes a response: {@code r} = {@code body} plus our {@code id}; {@code ip} = the requester's endpoint. */
+  public static byte[] encodeResponse(
+      BString tid, NodeId self, BDictionary.Builder body, Endpoint requester, BString version) {
+    body.put("id", self.toBytes());
+    BDictionary.Builder msg =
+        BDictionary.builder().put("t", tid).put("y", BString.utf8("r")).put("r", body.build());
+    if (requester != null) {
+      msg.put("ip", requester.toCompact());
+    }
+    if (version != null) {
+      msg.put("v", version);
+    }
+    return Bencode.encode(msg.build());
+  }
+
+  /** Encodes an error reply. */
+  public static byte[] encodeError(BString tid, int code, String message, Endpoint requester, BString version) {
+    BDictionary.Builder msg =
+        BDictionary.builder()
+            .put("t", tid)
+            .put("y", BString.utf8("e"))
+            .put("e", BList.of(new BInteger(code), BString.utf8(message)));
+    if (requester != null) {
+      msg.put("ip", requester.toCompact());
+    }
+    if (version != null) {
+      msg.put("v", version);
+    }
+    return Bencode.encode(msg.build());
+  }
+
+  /** Concatenated compact node info (26 or 38 bytes each). */
+  public static byte[] compactNodes(List<Contact> contacts) {
+    int size = 0;
+    for (Contact c : contacts) {
+      size += NodeId.LENGTH + c.endpoint().compactLength();
+    }
+    byte[] out = new byte[size];
+    int o = 0;
+    for (Contact c : contacts) {
+      o += c.writeCompact(out, o);
+    }
+    return out;
+  }
+
+  /** A {@code values} list: one compact peer string per endpoint. */
+  public static BList compactPeers(List<Endpoint> peers) {
+    List<BValue> out = new ArrayList<>(peers.size());
+    for (Endpoint e : peers) {
+      out.add(BString.of(e.toCompact()));
+    }
+    return new BList(out);
+  }
+
+  /** The client version as the 4 raw bytes of {@code v}. */
+  public static BString version(String isoLatin1) {
+    return BString.of(isoLatin1.getBytes(StandardCharsets.ISO_8859_1));
+  }
+}

@@ -1,0 +1,52 @@
+package io.dht.krpc;
+
+import io.dht.bencode.BString;
+import io.dht.id.NodeId;
+import java.util.Optional;
+
+/** A KRPC query ({@code y = q}). Dispatched in one place, in the node, with instanceof patterns. */
+public sealed interface Query extends Message
+    permits Query.Ping, Query.FindNode, Query.GetPeers, Query.AnnouncePeer, Query.Unknown {
+  /** The querier's node id ({@code a.id}). */
+  NodeId sender();
+
+  /** BEP 43: the querier set {@code ro = 1}; answer it, but never add it to the routing table. */
+  boolean readOnly();
+
+  /** {@code ping}. */
+  record Ping(BString transactionId, NodeId sender, boolean readOnly) implements Query {}
+
+  /** {@code find_node}: the k closest nodes to {@code target}. */
+  record FindNode(BString transactionId, NodeId sender, NodeId target, boolean readOnly)
+      implements Query {}
+
+  /** {@code get_peers}: peers for {@code infoHash}, or the closest nodes; always a write token. */
+  record GetPeers(BString transactionId, NodeId sender, NodeId infoHash, boolean readOnly)
+      implements Query {}
+
+  /**
+   * {@code announce_peer}: store the sender as a peer of {@code infoHash}; with {@code impliedPort} the UDP source
+   * port replaces {@code port}.
+   */
+  record AnnouncePeer(
+      BString transactionId,
+      NodeId sender,
+      NodeId infoHash,
+      int port,
+      boolean impliedPort,
+      BString token,
+      boolean readOnly)
+      implements Query {}
+
+  /**
+   * A well-formed query with a method we do not implement. When it carries a 20-byte {@code target} or
+   * {@code info_hash} we answer it as a find_node (as libtorrent does, so future extensions route through us).
+   */
+  record Unknown(
+      BString transactionId,
+      NodeId sender,
+      String method,
+      Optional<NodeId> target,
+      boolean readOnly)
+      implements Query {}
+}

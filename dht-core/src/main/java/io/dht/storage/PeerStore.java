@@ -1,0 +1,136 @@
+package io.dht.storage;
+
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Peers announced to us, per info-hash, unique per (info-hash, IP) as BEP 33 asks; a re-announce updates the port
+ * and the time. A peer expires {@code ttlNanos} after its last announce.
+ *
+ * <p>Bounds and policy when full: at most {@code maxPeersPerInfoHash} peers per info-hash, a new peer evicting the
+ * one announced longest ago; at most {@code maxInfoHashes} info-hashes, a new info-hash evicting the info-hash whose
+ * most recent announce is the oldest. Owned by the node's loop.
+ */
+public final class PeerStore {
+  private final long ttlNanos;
+  private final int maxPeersPerInfoHash;
+  private final int maxInfoHashes;
+  private final Map<NodeId, Swarm> swarms = new HashMap<>();
+  private int peerCount;
+
+  private static final class Peer {
+    final Endpoint endpoint;
+    final long announcedNanos;
+
+    Peer(Endpoint endpoint, long announcedNanos) {
+      this.endpoint = endpoint;
+      this.announcedNanos = announcedNanos;
+    }
+  }
+
+  private static final class Swarm {
+    /** Insertion order = announce order: a re-announce moves the peer to the end. */
+    final LinkedHashMap<InetAddress, Peer> peers = new LinkedHashMap<>();
+    long newestNanos;
+  }
+
+  public PeerStore(long ttlNanos, int maxPeersPerInfoHash, int maxInfoHashes) {
+    this.ttlNanos = ttlNanos;
+    this.maxPeersPerInfoHash = maxPeersPerInfoHash;
+    this.maxInfoHashes = maxInfoHashes;
+  }
+
+  /** Stores or refreshes {@code peer} under {@code infoHash}. */
+  public void announce(NodeId infoHash, Endpoint peer, long now) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      if (swarms.size() >= maxInfoHashes) {
+        evictStalestSwarm();
+      }
+      swarm = new Swarm();
+      swarms.put(infoHash, swarm);
+    }
+    Peer old = swarm.peers.remove(peer.address());
+    if (old == null) {
+      peerCount++;
+      if (swarm.peers.size() >= maxPeersPerInfoHash) {
+        Iterator<Peer> oldest = swarm.peers.values().iterator();
+        oldest.next();
+        oldest.remove();
+        peerCount--;
+      }
+    }
+    swarm.peers.put(peer.address(), new Peer(peer, now));
+    swarm.newestNanos = now;
+  }
+
+  private void evictStalestSwarm() {
+    NodeId stalest = null;
+    long oldest = Long.MAX_VALUE;
+    for (Map.Entry<NodeId, Swarm> e : swarms.entrySet()) {
+      if (e.getValue().newestNanos < oldest
+          || (e.getValue().newestNanos == oldest && e.getKey().compareTo(stalest) < 0)) {
+        oldest = e.getValue().newestNanos;
+        stalest = e.getKey();
+      }
+    }
+    if (stalest != null) {
+      peerCount -= swarms.remove(stalest).peers.size();
+    }
+  }
+
+  /**
+   * Up to {@code max} live peers of {@code infoHash}, most recently announced first, optionally restricted to one
+   * address family.
+   */
+  public List<Endpoint> peers(NodeId infoHash, int max, boolean ipv6, long now) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null || max <= 0) {
+      return List.of();
+    }
+    List<Endpoint> out = new ArrayList<>(Math.min(max, swarm.peers.size()));
+    List<Peer> all = new ArrayList<>(swarm.peers.values());
+    for (int i = all.size() - 1; i >= 0 && out.size() < max; i--) {
+      Peer p = all.get(i);
+      if (now - p.announcedNanos < ttlNanos && p.endpoint.isIpv6() == ipv6) {
+        out.add(p.endpoint);
+      }
+    }
+    return out;
+  }
+
+  /** Drops expired peers and empty info-hashes. */
+  public void expire(long now) {
+    Iterator<Swarm> it = swarms.values().iterator();
+    while (it.hasNext()) {
+      Swarm s = it.next();
+      Iterator<Peer> p = s.peers.values().iterator();
+      while (p.hasNext()) {
+        if (now - p.next().announcedNanos >= ttlNanos) {
+          p.remove();
+          peerCount--;
+        } else {
+          break; // announce order: the rest are newer
+        }
+      }
+      if (s.peers.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  public int infoHashCount() {
+    return swarms.size();
+  }
+
+  public int peerCount() {
+    return peerCount;
+  }
+}
