@@ -240,7 +240,7 @@ public final class Lookup {
 
   /** The closest candidates that answered, nearest first, at most {@code n}. */
   public List<Contact> closestResponded(int n) {
-    List<Contact> out = new ArrayList<>(n);
+    List<Contact> out = new ArrayList<>(Math.min(n, sorted.size()));
     for (Candidate c : sorted) {
       if (c.state == State.RESPONDED) {
         out.add(c.contact);

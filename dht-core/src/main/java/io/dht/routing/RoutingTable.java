@@ -162,10 +162,10 @@ public final class RoutingTable {
     while (true) {
       int index = bucketIndex(id);
       Bucket b = buckets.get(index);
-      if (subnetCount(b, contact.endpoint()) >= maxPerSubnet) {
-        return List.of();
-      }
       if (b.entries.size() < k) {
+        if (subnetCount(b, contact.endpoint()) >= maxPerSubnet) {
+          return List.of();
+        }
         add(b, new Entry(contact, now), now);
         b.replacements.removeIf(r -> r.contact.id().equals(id));
         return List.of();
@@ -173,6 +173,9 @@ public final class RoutingTable {
       if (index == buckets.size() - 1 && buckets.size() < NodeId.BITS) {
         split();
         continue;
+      }
+      if (subnetCount(b, contact.endpoint()) >= maxPerSubnet) {
+        return List.of();
       }
       for (Entry e : b.entries) {
         if (stateOf(e, now) == State.BAD) {
@@ -212,10 +215,13 @@ public final class RoutingTable {
     }
     int index = bucketIndex(contact.id());
     Bucket b = buckets.get(index);
+    if (index == buckets.size() - 1 && buckets.size() < NodeId.BITS && b.entries.size() >= k) {
+      return true; // the bucket would split
+    }
     if (subnetCount(b, contact.endpoint()) >= maxPerSubnet) {
       return false;
     }
-    if (b.entries.size() < k || (index == buckets.size() - 1 && buckets.size() < NodeId.BITS)) {
+    if (b.entries.size() < k) {
       return true;
     }
     for (Entry e : b.entries) {

@@ -1,0 +1,110 @@
+package io.dht.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dht.id.Contact;
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+class DhtNodeTest {
+  private static final DhtConfig CONFIG = DhtConfig.privateNetwork();
+
+  private static TestNetwork swarm(int size, long seed) {
+    TestNetwork net = new TestNetwork(seed);
+    DhtNode seedNode = net.add(CONFIG);
+    Endpoint seedEp = net.endpointOf(seedNode);
+    for (int i = 1; i < size; i++) {
+      DhtNode n = net.add(CONFIG);
+      net.await(n.bootstrap(List.of(seedEp)));
+    }
+    net.runFor(30_000 * TestNetwork.MS);
+    return net;
+  }
+
+  @Test
+  void pingReturnsTheRespondersContact() {
+    TestNetwork net = new TestNetwork(1);
+    DhtNode a = net.add(CONFIG);
+    DhtNode b = net.add(CONFIG);
+    PingResult r = net.await(a.ping(net.endpointOf(b)));
+    assertThat(r.contact().id()).isEqualTo(b.id());
+    assertThat(a.routingTableContacts()).containsExactly(new Contact(b.id(), net.endpointOf(b)));
+  }
+
+  @Test
+  void pingOfNobodyTimesOut() {
+    TestNetwork net = new TestNetwork(2);
+    DhtNode a = net.add(CONFIG);
+    Endpoint nobody = Endpoint.parse("10.9.9.9:9");
+    assertThatThrownBy(() -> net.await(a.ping(nobody)))
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(RpcTimeoutException.class);
+    assertThat(a.stats().timeouts()).isEqualTo(1);
+  }
+
+  @Test
+  void findNodeReturnsTheTrueClosestInASmallSwarm() {
+    TestNetwork net = swarm(200, 3);
+    int exact = 0;
+    for (int i = 0; i < 50; i++) {
+      DhtNode from = net.list.get(net.random.nextInt(net.list.size()));
+      NodeId target = NodeId.random(net.random);
+      LookupResult r = net.await(from.findNode(target));
+      List<NodeId> truth =
+          net.list.stream()
+              .map(DhtNode::id)
+              .filter(id -> !id.equals(from.id()))
+              .sorted((x, y) -> target.compareDistance(x, y))
+              .limit(8)
+              .toList();
+      if (r.closest().stream().map(Contact::id).toList().equals(truth)) {
+        exact++;
+      }
+      assertThat(r.rounds()).isPositive();
+    }
+    assertThat(exact).isGreaterThanOrEqualTo(49);
+  }
+
+  @Test
+  void announcedPeerIsFoundByAnotherNode() {
+    TestNetwork net = swarm(100, 4);
+    for (int i = 0; i < 20; i++) {
+      DhtNode a = net.list.get(net.random.nextInt(net.list.size()));
+      DhtNode b = net.list.get(net.random.nextInt(net.list.size()));
+      NodeId infoHash = NodeId.random(net.random);
+      AnnounceResult ar = net.await(a.announce(infoHash, 4000 + i));
+      assertThat(ar.storedOn()).hasSize(8);
+      PeersResult pr = net.await(b.getPeers(infoHash));
+      assertThat(pr.peers()).contains(new Endpoint(net.endpointOf(a).address(), 4000 + i));
+    }
+  }
+
+  @Test
+  void routingTableInvariantsHoldAfterBootstrap() {
+    TestNetwork net = swarm(150, 5);
+    for (DhtNode n : net.list) {
+      assertThat(n.routingTable().checkInvariants()).isEmpty();
+      assertThat(n.stats().internalErrors()).isZero();
+      assertThat(n.routingTableContacts()).isNotEmpty();
+    }
+    assertThat(net.list.stream().mapToInt(n -> n.stats().routingTableSize()).max().orElse(0))
+        .isGreaterThan(20);
+    net.list.stream().max(Comparator.comparingInt(n -> n.stats().routingTableSize()));
+  }
+
+  @Test
+  void closeFailsOutstandingOperations() {
+    TestNetwork net = new TestNetwork(6);
+    DhtNode a = net.add(CONFIG);
+    var f = a.ping(Endpoint.parse("10.9.9.9:9"));
+    a.close();
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).hasCauseInstanceOf(NodeClosedException.class);
+    assertThat(a.nextDeadlineNanos()).isEqualTo(Long.MAX_VALUE);
+  }
+}
