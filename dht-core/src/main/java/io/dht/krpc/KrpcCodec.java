@@ -72,13 +72,21 @@ public final class KrpcCodec {
     BInteger ro = msg.getInteger("ro");
     boolean readOnly = ro != null && ro.value() == 1;
     String name = method.asUtf8();
+    Want want = want(args);
     switch (name) {
       case "ping":
         return new Query.Ping(tid, sender, readOnly);
       case "find_node":
-        return new Query.FindNode(tid, sender, requireId(args, "target", tid), readOnly);
+        return new Query.FindNode(tid, sender, requireId(args, "target", tid), readOnly, want);
       case "get_peers":
-        return new Query.GetPeers(tid, sender, requireId(args, "info_hash", tid), readOnly);
+        return new Query.GetPeers(
+            tid,
+            sender,
+            requireId(args, "info_hash", tid),
+            readOnly,
+            want,
+            flag(args, "noseed"),
+            flag(args, "scrape"));
       case "announce_peer":
         {
           NodeId infoHash = requireId(args, "info_hash", tid);
@@ -86,8 +94,7 @@ public final class KrpcCodec {
           if (token == null) {
             throw bad("missing or non-string 'token'", tid);
           }
-          BInteger implied = args.getInteger("implied_port");
-          boolean impliedPort = implied != null && implied.value() != 0;
+          boolean impliedPort = flag(args, "implied_port");
           BInteger port = args.getInteger("port");
           int portValue = 0;
           if (port != null) {
@@ -101,14 +108,41 @@ public final class KrpcCodec {
           } else if (!impliedPort) {
             throw bad("missing 'port'", tid);
           }
-          return new Query.AnnouncePeer(tid, sender, infoHash, portValue, impliedPort, token, readOnly);
+          return new Query.AnnouncePeer(
+              tid, sender, infoHash, portValue, impliedPort, token, readOnly, flag(args, "seed"));
         }
+      case "sample_infohashes":
+        return new Query.SampleInfohashes(tid, sender, requireId(args, "target", tid), readOnly, want);
       default:
         {
           Optional<NodeId> target = optionalId(args, "target").or(() -> optionalId(args, "info_hash"));
-          return new Query.Unknown(tid, sender, name, target, readOnly);
+          return new Query.Unknown(tid, sender, name, target, readOnly, want);
         }
     }
+  }
+
+  private static boolean flag(BDictionary args, String key) {
+    BInteger v = args.getInteger(key);
+    return v != null && v.value() != 0;
+  }
+
+  private static Want want(BDictionary args) {
+    BList list = args.getList("want");
+    if (list == null) {
+      return Want.SAME_FAMILY;
+    }
+    boolean n4 = false;
+    boolean n6 = false;
+    for (BValue v : list.values()) {
+      if (v instanceof BString s && s.length() == 2 && s.byteAt(0) == 'n') {
+        n4 |= s.byteAt(1) == '4';
+        n6 |= s.byteAt(1) == '6';
+      }
+    }
+    if (n4 && n6) {
+      return Want.BOTH;
+    }
+    return n4 ? Want.N4 : n6 ? Want.N6 : Want.SAME_FAMILY;
   }
 
   private static Response decodeResponse(BDictionary msg, BString tid) throws MalformedMessageException {

@@ -6,7 +6,12 @@ import java.util.Optional;
 
 /** A KRPC query ({@code y = q}). Dispatched in one place, in the node, with instanceof patterns. */
 public sealed interface Query extends Message
-    permits Query.Ping, Query.FindNode, Query.GetPeers, Query.AnnouncePeer, Query.Unknown {
+    permits Query.Ping,
+        Query.FindNode,
+        Query.GetPeers,
+        Query.AnnouncePeer,
+        Query.SampleInfohashes,
+        Query.Unknown {
   /** The querier's node id ({@code a.id}). */
   NodeId sender();
 
@@ -16,17 +21,27 @@ public sealed interface Query extends Message
   /** {@code ping}. */
   record Ping(BString transactionId, NodeId sender, boolean readOnly) implements Query {}
 
-  /** {@code find_node}: the k closest nodes to {@code target}. */
-  record FindNode(BString transactionId, NodeId sender, NodeId target, boolean readOnly)
+  /** {@code find_node}: the k closest nodes to {@code target}, of the families in {@code want}. */
+  record FindNode(BString transactionId, NodeId sender, NodeId target, boolean readOnly, Want want)
       implements Query {}
 
-  /** {@code get_peers}: peers for {@code infoHash}, or the closest nodes; always a write token. */
-  record GetPeers(BString transactionId, NodeId sender, NodeId infoHash, boolean readOnly)
+  /**
+   * {@code get_peers}: peers for {@code infoHash}, or the closest nodes; always a write token. BEP 33 adds
+   * {@code noSeed} (prefer non-seeds) and {@code scrape} (return the BFsd/BFpe bloom filters).
+   */
+  record GetPeers(
+      BString transactionId,
+      NodeId sender,
+      NodeId infoHash,
+      boolean readOnly,
+      Want want,
+      boolean noSeed,
+      boolean scrape)
       implements Query {}
 
   /**
    * {@code announce_peer}: store the sender as a peer of {@code infoHash}; with {@code impliedPort} the UDP source
-   * port replaces {@code port}.
+   * port replaces {@code port}; {@code seed} is BEP 33's flag.
    */
   record AnnouncePeer(
       BString transactionId,
@@ -35,7 +50,12 @@ public sealed interface Query extends Message
       int port,
       boolean impliedPort,
       BString token,
-      boolean readOnly)
+      boolean readOnly,
+      boolean seed)
+      implements Query {}
+
+  /** BEP 51 {@code sample_infohashes}: a sample of the info-hashes we store, plus nodes close to target. */
+  record SampleInfohashes(BString transactionId, NodeId sender, NodeId target, boolean readOnly, Want want)
       implements Query {}
 
   /**
@@ -43,10 +63,6 @@ public sealed interface Query extends Message
    * {@code info_hash} we answer it as a find_node (as libtorrent does, so future extensions route through us).
    */
   record Unknown(
-      BString transactionId,
-      NodeId sender,
-      String method,
-      Optional<NodeId> target,
-      boolean readOnly)
+      BString transactionId, NodeId sender, String method, Optional<NodeId> target, boolean readOnly, Want want)
       implements Query {}
 }

@@ -26,6 +26,12 @@ import java.time.Duration;
  * @param maxInfoHashes info-hashes tracked; when full, a new info-hash evicts the one whose freshest peer is oldest
  * @param maxReplyBytes no datagram we send is larger (BEP 32: 1024)
  * @param clientVersion the 4-byte {@code v} field (2-letter client code + 2-byte version), as ISO-8859-1 text
+ * @param readOnly BEP 43: send {@code ro = 1} and answer no queries
+ * @param queryRatePerIp incoming queries per second allowed from one IP (token bucket); 0 disables throttling
+ * @param queryBurstPerIp the token bucket's size: queries one IP may send at once
+ * @param sampleInterval BEP 51 {@code interval}: how long an indexer should wait before sampling us again
+ * @param secureNodeId BEP 42: once a vote over the {@code ip} fields of replies establishes a public external
+ *     address that our id does not conform to, switch to a conforming id (and rebuild the routing table)
  */
 public record DhtConfig(
     int k,
@@ -46,7 +52,12 @@ public record DhtConfig(
     int maxPeersPerInfoHash,
     int maxInfoHashes,
     int maxReplyBytes,
-    String clientVersion) {
+    String clientVersion,
+    boolean readOnly,
+    int queryRatePerIp,
+    int queryBurstPerIp,
+    Duration sampleInterval,
+    boolean secureNodeId) {
 
   public DhtConfig {
     requirePositive("k", k);
@@ -66,6 +77,9 @@ public record DhtConfig(
     if (clientVersion == null || clientVersion.length() != 4) {
       throw new IllegalArgumentException("clientVersion must have 4 characters");
     }
+    if (queryRatePerIp < 0 || queryBurstPerIp < 0) {
+      throw new IllegalArgumentException("query rate and burst must be >= 0");
+    }
     for (Duration d :
         new Duration[] {
           rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax, questionableAfter, bucketRefreshInterval,
@@ -74,6 +88,9 @@ public record DhtConfig(
       if (d == null || d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("durations must be positive");
       }
+    }
+    if (sampleInterval == null || sampleInterval.isNegative() || sampleInterval.getSeconds() > 21600) {
+      throw new IllegalArgumentException("sampleInterval must be within 0..21600 s");
     }
     if (rpcTimeoutMin.compareTo(rpcTimeoutMax) > 0) {
       throw new IllegalArgumentException("rpcTimeoutMin must not exceed rpcTimeoutMax");
@@ -86,7 +103,11 @@ public record DhtConfig(
     }
   }
 
-  /** BEP 5 defaults with libtorrent-like Sybil limits. */
+  /**
+   * BEP 5 defaults with libtorrent-like Sybil limits: one node per IP, one per /24 within a bucket, 20 queries/s
+   * per IP with bursts of 100 (libtorrent bans at 5/s averaged over 10 s; we throttle instead of banning), BEP 42
+   * ids.
+   */
   public static DhtConfig defaults() {
     return new DhtConfig(
         8,
@@ -107,52 +128,144 @@ public record DhtConfig(
         500,
         10_000,
         1024,
-        "JD\u0000\u0001");
+        "JD\u0000\u0001",
+        false,
+        20,
+        100,
+        Duration.ofHours(6),
+        true);
   }
 
-  /** Defaults for a private network (loopback swarms, simulations): no per-/24 bound within a bucket. */
+  /**
+   * Defaults for a private network (loopback swarms, simulations): no per-/24 bound within a bucket, no query
+   * throttling (one process may host many nodes that talk a lot), no BEP 42 id changes.
+   */
   public static DhtConfig privateNetwork() {
-    return defaults().withMaxNodesPerSubnetInBucket(8);
+    return defaults().toBuilder().maxNodesPerSubnetInBucket(8).queryRatePerIp(0).secureNodeId(false).build();
+  }
+
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   public DhtConfig withK(int value) {
-    return new DhtConfig(value, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
-        maxInFlightRpcs, replacementCacheSize, Math.min(maxNodesPerSubnetInBucket, value), oneNodePerIp,
-        questionableAfter, bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash,
-        maxInfoHashes, maxReplyBytes, clientVersion);
+    return toBuilder().k(value).maxNodesPerSubnetInBucket(Math.min(maxNodesPerSubnetInBucket, value)).build();
   }
 
   public DhtConfig withAlpha(int value) {
-    return new DhtConfig(k, value, Math.max(lookupMaxInFlight, value), rpcTimeoutInitial, rpcTimeoutMin,
-        rpcTimeoutMax, maxInFlightRpcs, replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp,
-        questionableAfter, bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash,
-        maxInfoHashes, maxReplyBytes, clientVersion);
+    return toBuilder().alpha(value).lookupMaxInFlight(Math.max(lookupMaxInFlight, value)).build();
   }
 
   public DhtConfig withMaxNodesPerSubnetInBucket(int value) {
-    return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
-        maxInFlightRpcs, replacementCacheSize, value, oneNodePerIp, questionableAfter, bucketRefreshInterval,
-        failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes, maxReplyBytes,
-        clientVersion);
+    return toBuilder().maxNodesPerSubnetInBucket(value).build();
   }
 
   public DhtConfig withRpcTimeouts(Duration initial, Duration min, Duration max) {
-    return new DhtConfig(k, alpha, lookupMaxInFlight, initial, min, max, maxInFlightRpcs, replacementCacheSize,
-        maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter, bucketRefreshInterval, failuresBeforeBad,
-        tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes, maxReplyBytes, clientVersion);
+    return toBuilder().rpcTimeoutInitial(initial).rpcTimeoutMin(min).rpcTimeoutMax(max).build();
   }
 
   public DhtConfig withPeerStoreLimits(int peersPerInfoHash, int infoHashes) {
-    return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
-        maxInFlightRpcs, replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter,
-        bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, peersPerInfoHash, infoHashes,
-        maxReplyBytes, clientVersion);
+    return toBuilder().maxPeersPerInfoHash(peersPerInfoHash).maxInfoHashes(infoHashes).build();
   }
 
   public DhtConfig withMaxInFlightRpcs(int value) {
-    return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax, value,
-        replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter, bucketRefreshInterval,
-        failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes, maxReplyBytes,
-        clientVersion);
+    return toBuilder().maxInFlightRpcs(value).build();
+  }
+
+  public DhtConfig withReadOnly(boolean value) {
+    return toBuilder().readOnly(value).build();
+  }
+
+  /** Per-IP query throttling; {@code perSecond = 0} disables it. */
+  public DhtConfig withQueryRateLimit(int perSecond, int burst) {
+    return toBuilder().queryRatePerIp(perSecond).queryBurstPerIp(burst).build();
+  }
+
+  /** Mutable companion used to derive configs; validation happens in {@link #build()}. */
+  public static final class Builder {
+    private int k;
+    private int alpha;
+    private int lookupMaxInFlight;
+    private Duration rpcTimeoutInitial;
+    private Duration rpcTimeoutMin;
+    private Duration rpcTimeoutMax;
+    private int maxInFlightRpcs;
+    private int replacementCacheSize;
+    private int maxNodesPerSubnetInBucket;
+    private boolean oneNodePerIp;
+    private Duration questionableAfter;
+    private Duration bucketRefreshInterval;
+    private int failuresBeforeBad;
+    private Duration tokenRotation;
+    private Duration peerTtl;
+    private int maxPeersPerInfoHash;
+    private int maxInfoHashes;
+    private int maxReplyBytes;
+    private String clientVersion;
+    private boolean readOnly;
+    private int queryRatePerIp;
+    private int queryBurstPerIp;
+    private Duration sampleInterval;
+    private boolean secureNodeId;
+
+    private Builder(DhtConfig c) {
+      k = c.k;
+      alpha = c.alpha;
+      lookupMaxInFlight = c.lookupMaxInFlight;
+      rpcTimeoutInitial = c.rpcTimeoutInitial;
+      rpcTimeoutMin = c.rpcTimeoutMin;
+      rpcTimeoutMax = c.rpcTimeoutMax;
+      maxInFlightRpcs = c.maxInFlightRpcs;
+      replacementCacheSize = c.replacementCacheSize;
+      maxNodesPerSubnetInBucket = c.maxNodesPerSubnetInBucket;
+      oneNodePerIp = c.oneNodePerIp;
+      questionableAfter = c.questionableAfter;
+      bucketRefreshInterval = c.bucketRefreshInterval;
+      failuresBeforeBad = c.failuresBeforeBad;
+      tokenRotation = c.tokenRotation;
+      peerTtl = c.peerTtl;
+      maxPeersPerInfoHash = c.maxPeersPerInfoHash;
+      maxInfoHashes = c.maxInfoHashes;
+      maxReplyBytes = c.maxReplyBytes;
+      clientVersion = c.clientVersion;
+      readOnly = c.readOnly;
+      queryRatePerIp = c.queryRatePerIp;
+      queryBurstPerIp = c.queryBurstPerIp;
+      sampleInterval = c.sampleInterval;
+      secureNodeId = c.secureNodeId;
+    }
+
+    public Builder k(int v) { k = v; return this; }
+    public Builder alpha(int v) { alpha = v; return this; }
+    public Builder lookupMaxInFlight(int v) { lookupMaxInFlight = v; return this; }
+    public Builder rpcTimeoutInitial(Duration v) { rpcTimeoutInitial = v; return this; }
+    public Builder rpcTimeoutMin(Duration v) { rpcTimeoutMin = v; return this; }
+    public Builder rpcTimeoutMax(Duration v) { rpcTimeoutMax = v; return this; }
+    public Builder maxInFlightRpcs(int v) { maxInFlightRpcs = v; return this; }
+    public Builder replacementCacheSize(int v) { replacementCacheSize = v; return this; }
+    public Builder maxNodesPerSubnetInBucket(int v) { maxNodesPerSubnetInBucket = v; return this; }
+    public Builder oneNodePerIp(boolean v) { oneNodePerIp = v; return this; }
+    public Builder questionableAfter(Duration v) { questionableAfter = v; return this; }
+    public Builder bucketRefreshInterval(Duration v) { bucketRefreshInterval = v; return this; }
+    public Builder failuresBeforeBad(int v) { failuresBeforeBad = v; return this; }
+    public Builder tokenRotation(Duration v) { tokenRotation = v; return this; }
+    public Builder peerTtl(Duration v) { peerTtl = v; return this; }
+    public Builder maxPeersPerInfoHash(int v) { maxPeersPerInfoHash = v; return this; }
+    public Builder maxInfoHashes(int v) { maxInfoHashes = v; return this; }
+    public Builder maxReplyBytes(int v) { maxReplyBytes = v; return this; }
+    public Builder clientVersion(String v) { clientVersion = v; return this; }
+    public Builder readOnly(boolean v) { readOnly = v; return this; }
+    public Builder queryRatePerIp(int v) { queryRatePerIp = v; return this; }
+    public Builder queryBurstPerIp(int v) { queryBurstPerIp = v; return this; }
+    public Builder sampleInterval(Duration v) { sampleInterval = v; return this; }
+    public Builder secureNodeId(boolean v) { secureNodeId = v; return this; }
+
+    public DhtConfig build() {
+      return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
+          maxInFlightRpcs, replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter,
+          bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes,
+          maxReplyBytes, clientVersion, readOnly, queryRatePerIp, queryBurstPerIp, sampleInterval, secureNodeId);
+    }
   }
 }

@@ -1,11 +1,13 @@
 package io.dht.node;
 
 import io.dht.bencode.BDictionary;
+import io.dht.bencode.BList;
 import io.dht.bencode.BString;
 import io.dht.bencode.DecodeException;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.id.NodeIdSecurity;
 import io.dht.krpc.ErrorCode;
 import io.dht.krpc.ErrorReply;
 import io.dht.krpc.KrpcCodec;
@@ -13,16 +15,21 @@ import io.dht.krpc.MalformedMessageException;
 import io.dht.krpc.Message;
 import io.dht.krpc.Query;
 import io.dht.krpc.Response;
+import io.dht.krpc.Want;
 import io.dht.lookup.Lookup;
 import io.dht.routing.RoutingTable;
 import io.dht.storage.PeerStore;
+import io.dht.storage.QueryThrottle;
+import io.dht.storage.ScrapeFilter;
 import io.dht.storage.TokenIssuer;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
@@ -46,16 +53,24 @@ public final class DhtNode {
   /** Saved contacts used as extra bootstrap seeds. */
   private static final int MAX_SAVED_SEEDS = 64;
 
+  /** BEP 51: at most this many info-hashes per sample (20 x 20 bytes, as libtorrent). */
+  private static final int MAX_SAMPLES = 20;
+  /** Source IPs whose query rate is tracked at once. */
+  private static final int THROTTLE_TRACKED_IPS = 4096;
+
   private final DhtConfig config;
-  private final NodeId id;
+  private NodeId id;
   private final Transport transport;
   private final MonotonicClock clock;
   private final RandomGenerator random;
   private final BString version;
-  private final RoutingTable table;
+  private RoutingTable table4;
+  private RoutingTable table6;
   private final TokenIssuer tokens;
   private final PeerStore peers;
   private final RttEstimator rtt;
+  private final QueryThrottle throttle;
+  private final ExternalAddressVote addressVote = new ExternalAddressVote(32, 4);
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private final Map<Integer, Rpc> pending = new HashMap<>();
   private final Set<Endpoint> pinging = new HashSet<>();
@@ -90,6 +105,8 @@ public final class DhtNode {
   private long lookupsStarted;
   private long lookupsCompleted;
   private long internalErrors;
+  private long throttled;
+  private long idChanges;
 
   public DhtNode(
       DhtConfig config, NodeId id, Transport transport, MonotonicClock clock, RandomGenerator random) {
@@ -100,16 +117,10 @@ public final class DhtNode {
     this.random = random;
     this.version = KrpcCodec.version(config.clientVersion());
     long now = clock.nanos();
-    this.table =
-        new RoutingTable(
-            id,
-            config.k(),
-            config.replacementCacheSize(),
-            config.maxNodesPerSubnetInBucket(),
-            config.oneNodePerIp(),
-            config.questionableAfter().toNanos(),
-            config.failuresBeforeBad(),
-            now);
+    this.table4 = newTable(id, now);
+    this.table6 = newTable(id, now);
+    this.throttle =
+        new QueryThrottle(config.queryRatePerIp(), config.queryBurstPerIp(), THROTTLE_TRACKED_IPS);
     this.tokens = new TokenIssuer(random, config.tokenRotation().toNanos());
     this.peers =
         new PeerStore(config.peerTtl().toNanos(), config.maxPeersPerInfoHash(), config.maxInfoHashes());
@@ -123,6 +134,24 @@ public final class DhtNode {
     schedule(now + MAINTENANCE_PERIOD, this::maintain);
   }
 
+  private RoutingTable newTable(NodeId self, long now) {
+    return new RoutingTable(
+        self,
+        config.k(),
+        config.replacementCacheSize(),
+        config.maxNodesPerSubnetInBucket(),
+        config.oneNodePerIp(),
+        config.questionableAfter().toNanos(),
+        config.failuresBeforeBad(),
+        now);
+  }
+
+  /** BEP 32: one table per address family, under the same id. */
+  private RoutingTable tableFor(Endpoint endpoint) {
+    return endpoint.isIpv6() ? table6 : table4;
+  }
+
+  /** Our current id (it changes once if BEP 42 makes us adopt a conforming one). */
   public NodeId id() {
     return id;
   }
@@ -195,17 +224,20 @@ public final class DhtNode {
     schedule(now + MAINTENANCE_PERIOD, this::maintain);
     if (now - lastStalestPing >= PING_STALEST_PERIOD) {
       lastStalestPing = now;
-      table.stalest(now).ifPresent(c -> pingForTable(c.endpoint(), c.id()));
+      table4.stalest(now).ifPresent(c -> pingForTable(c.endpoint(), c.id()));
+      table6.stalest(now).ifPresent(c -> pingForTable(c.endpoint(), c.id()));
     }
     if (now - lastExpiry >= EXPIRY_PERIOD) {
       lastExpiry = now;
       peers.expire(now);
     }
-    if (maintenanceLookups == 0 && table.size() > 0) {
-      for (NodeId target :
-          table.refreshTargets(now, config.bucketRefreshInterval().toNanos(), random)) {
-        maintenanceLookups++;
-        startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> maintenanceLookups--);
+    for (RoutingTable table : new RoutingTable[] {table4, table6}) {
+      if (maintenanceLookups == 0 && table.size() > 0) {
+        for (NodeId target :
+            table.refreshTargets(now, config.bucketRefreshInterval().toNanos(), random)) {
+          maintenanceLookups++;
+          startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> maintenanceLookups--);
+        }
       }
     }
   }
@@ -266,7 +298,10 @@ public final class DhtNode {
       return false;
     }
     BString tidBytes = BString.of(new byte[] {(byte) (tid >>> 8), (byte) tid});
-    byte[] bytes = KrpcCodec.encodeQuery(tidBytes, method, id, args, version, false);
+    if (transport.dualStack() && (method.equals("find_node") || method.equals("get_peers"))) {
+      args.put("want", BList.of(BString.utf8("n4"), BString.utf8("n6")));
+    }
+    byte[] bytes = KrpcCodec.encodeQuery(tidBytes, method, id, args, version, config.readOnly());
     long now = clock.nanos();
     Rpc rpc = new Rpc(tid, to, now, callback);
     pending.put(tid, rpc);
@@ -284,7 +319,7 @@ public final class DhtNode {
     }
     rpc.finish();
     timeouts++;
-    table.onTimeout(rpc.to, clock.nanos());
+    tableFor(rpc.to).onTimeout(rpc.to, clock.nanos());
     rpc.callback.onTimeout();
   }
 
@@ -321,6 +356,13 @@ public final class DhtNode {
     }
     try {
       if (message instanceof Query q) {
+        if (config.readOnly()) {
+          return; // BEP 43: a read-only node answers no queries
+        }
+        if (!throttle.allow(from.address(), clock.nanos())) {
+          throttled++;
+          return;
+        }
         handleQuery(from, q);
       } else if (message instanceof Response r) {
         handleResponse(from, r);
@@ -362,6 +404,7 @@ public final class DhtNode {
     long now = clock.nanos();
     long sample = now - rpc.sentNanos;
     rtt.sample(sample);
+    r.requesterAddress().ifPresent(ip -> considerExternalAddress(from, ip.address()));
     rpc.callback.onResponse(r, from, sample);
   }
 
@@ -381,6 +424,7 @@ public final class DhtNode {
     long now = clock.nanos();
     Contact sender = new Contact(query.sender(), from);
     if (!query.readOnly()) {
+      RoutingTable table = tableFor(from);
       table.onQuery(sender, now);
       if (!table.contains(sender.id())
           && pinging.size() < MAX_VERIFICATIONS
@@ -393,17 +437,20 @@ public final class DhtNode {
       reply(from, p.transactionId(), BDictionary.builder());
     } else if (query instanceof Query.FindNode f) {
       findNodesIn++;
-      replyWithNodes(from, f.transactionId(), f.target(), BDictionary.builder());
+      replyWithNodes(from, f.transactionId(), f.target(), f.want(), BDictionary.builder());
     } else if (query instanceof Query.GetPeers g) {
       getPeersIn++;
       answerGetPeers(from, g, now);
     } else if (query instanceof Query.AnnouncePeer a) {
       announcesIn++;
       answerAnnounce(from, a, now);
+    } else if (query instanceof Query.SampleInfohashes s) {
+      unknownQueriesIn++;
+      answerSample(from, s);
     } else if (query instanceof Query.Unknown u) {
       unknownQueriesIn++;
       if (u.target().isPresent()) {
-        replyWithNodes(from, u.transactionId(), u.target().get(), BDictionary.builder());
+        replyWithNodes(from, u.transactionId(), u.target().get(), u.want(), BDictionary.builder());
       } else {
         sendError(from, u.transactionId(), ErrorCode.METHOD_UNKNOWN, "method unknown: " + u.method());
       }
@@ -415,12 +462,21 @@ public final class DhtNode {
   private void answerGetPeers(Endpoint from, Query.GetPeers g, long now) {
     BDictionary.Builder body = BDictionary.builder();
     body.put("token", tokens.issue(from.address(), g.infoHash(), now));
-    body.put("nodes", nodesFor(from, g.infoHash()));
+    putNodes(body, from, g.infoHash(), g.want());
+    if (g.scrape()) {
+      peers
+          .scrape(g.infoHash(), now)
+          .ifPresent(
+              f -> {
+                body.put("BFsd", f[0].toBytes());
+                body.put("BFpe", f[1].toBytes());
+              });
+    }
     // Fit as many values as the reply budget allows (8 bytes each for IPv4, 20 for IPv6, plus "l" and "e").
     int base = KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length;
     int perValue = from.isIpv6() ? 2 + Endpoint.COMPACT_V6 + 1 : 2 + Endpoint.COMPACT_V4;
     int room = (config.maxReplyBytes() - base - "6:valuesle".length()) / perValue;
-    List<io.dht.id.Endpoint> values = peers.peers(g.infoHash(), room, from.isIpv6(), now);
+    List<Endpoint> values = peers.peers(g.infoHash(), room, from.isIpv6(), g.noSeed(), now);
     if (!values.isEmpty()) {
       body.put("values", KrpcCodec.compactPeers(values));
     }
@@ -445,28 +501,41 @@ public final class DhtNode {
       sendError(from, a.transactionId(), ErrorCode.PROTOCOL, "bad port");
       return;
     }
-    peers.announce(a.infoHash(), new Endpoint(from.address(), port), now);
+    peers.announce(a.infoHash(), new Endpoint(from.address(), port), a.seed(), now);
     reply(from, a.transactionId(), BDictionary.builder());
   }
 
-  private void replyWithNodes(Endpoint from, BString tid, NodeId target, BDictionary.Builder body) {
-    body.put("nodes", nodesFor(from, target));
+  private void replyWithNodes(
+      Endpoint from, BString tid, NodeId target, Want want, BDictionary.Builder body) {
+    putNodes(body, from, target, want);
     reply(from, tid, body);
   }
 
-  /** Compact node info of the k closest nodes of the requester's address family. */
-  private byte[] nodesFor(Endpoint requester, NodeId target) {
-    List<Contact> closest = table.closest(target, config.k() * 2, clock.nanos());
-    List<Contact> sameFamily = new ArrayList<>(config.k());
-    for (Contact c : closest) {
-      if (c.endpoint().isIpv6() == requester.isIpv6()) {
-        sameFamily.add(c);
-        if (sameFamily.size() == config.k()) {
-          break;
-        }
-      }
+  /** BEP 32: {@code nodes} and/or {@code nodes6}, the k closest of each family asked for. */
+  private void putNodes(BDictionary.Builder body, Endpoint requester, NodeId target, Want want) {
+    long now = clock.nanos();
+    boolean v6 = requester.isIpv6();
+    if (want.wantsV4(v6)) {
+      body.put("nodes", KrpcCodec.compactNodes(table4.closest(target, config.k(), now)));
     }
-    return KrpcCodec.compactNodes(sameFamily);
+    if (want.wantsV6(v6)) {
+      body.put("nodes6", KrpcCodec.compactNodes(table6.closest(target, config.k(), now)));
+    }
+  }
+
+  /** BEP 51: a random sample of the info-hashes we store, how many we store, and nodes close to target. */
+  private void answerSample(Endpoint from, Query.SampleInfohashes q) {
+    BDictionary.Builder body = BDictionary.builder();
+    putNodes(body, from, q.target(), q.want());
+    List<NodeId> sample = peers.sample(MAX_SAMPLES, random);
+    byte[] samples = new byte[sample.size() * NodeId.LENGTH];
+    for (int i = 0; i < sample.size(); i++) {
+      sample.get(i).writeTo(samples, i * NodeId.LENGTH);
+    }
+    body.put("samples", samples);
+    body.put("num", peers.infoHashCount());
+    body.put("interval", config.sampleInterval().getSeconds());
+    reply(from, q.transactionId(), body);
   }
 
   private void reply(Endpoint to, BString tid, BDictionary.Builder body) {
@@ -525,7 +594,7 @@ public final class DhtNode {
 
   /** A node answered us: into the table, and ping the questionable entries the table wants checked. */
   private void learn(Contact contact) {
-    for (Contact questionable : table.onReply(contact, clock.nanos())) {
+    for (Contact questionable : tableFor(contact.endpoint()).onReply(contact, clock.nanos())) {
       pingForTable(questionable.endpoint(), questionable.id());
     }
   }
@@ -604,7 +673,7 @@ public final class DhtNode {
           if (outstanding[0] > 0 || future.isDone()) {
             return;
           }
-          if (table.size() == 0 && learned.isEmpty()) {
+          if (table4.size() + table6.size() == 0 && learned.isEmpty()) {
             future.completeExceptionally(
                 new DhtException("bootstrap failed: none of " + targets.size() + " contacts answered"));
             return;
@@ -819,7 +888,8 @@ public final class DhtNode {
               done.done(l, task);
             },
             now);
-    List<Contact> seeds = new ArrayList<>(table.closest(target, config.k() * 2, now));
+    List<Contact> seeds = new ArrayList<>(table4.closest(target, config.k() * 2, now));
+    seeds.addAll(table6.closest(target, config.k() * 2, now));
     seeds.addAll(extraSeeds);
     lookup.start(seeds, now);
   }
@@ -839,7 +909,10 @@ public final class DhtNode {
               return;
             }
             if (task.kind == LookupKind.GET_PEERS) {
-              r.token().ifPresent(t -> task.tokens.put(candidate.id(), t));
+              // BEP 42: never announce (or put) to a node whose id does not match its address
+              if (NodeIdSecurity.isValid(candidate.id(), from.address())) {
+                r.token().ifPresent(t -> task.tokens.put(candidate.id(), t));
+              }
               task.peersFound.addAll(r.values());
             }
             lookup.onReply(candidate, familyNodes(r, from), now);
@@ -863,16 +936,63 @@ public final class DhtNode {
         true);
   }
 
-  /** The nodes of a reply in the address family we talk to {@code from} on. */
-  private static List<Contact> familyNodes(Response r, Endpoint from) {
+  /** The nodes of a reply we can use: both families when dual-stack, else the family of {@code from}. */
+  private List<Contact> familyNodes(Response r, Endpoint from) {
+    if (transport.dualStack()) {
+      List<Contact> both = new ArrayList<>(r.nodes().size() + r.nodes6().size());
+      both.addAll(r.nodes());
+      both.addAll(r.nodes6());
+      return both;
+    }
     return from.isIpv6() ? r.nodes6() : r.nodes();
+  }
+
+  // ------------------------------------------------------------------ BEP 42
+
+  /** Counts a reporter's view of our address; adopts a conforming id once a public address wins the vote. */
+  private void considerExternalAddress(Endpoint reporter, InetAddress reported) {
+    if (reported.getAddress().length != reporter.address().getAddress().length) {
+      return;
+    }
+    addressVote.vote(reporter.address(), reported);
+    if (!config.secureNodeId()) {
+      return;
+    }
+    addressVote
+        .winner()
+        .filter(ip -> !NodeIdSecurity.isExempt(ip) && !NodeIdSecurity.isValid(id, ip))
+        .ifPresent(this::adoptSecureId);
+  }
+
+  private void adoptSecureId(InetAddress external) {
+    NodeId old = id;
+    id = NodeIdSecurity.generate(external, random);
+    idChanges++;
+    long now = clock.nanos();
+    List<Contact> known = new ArrayList<>(table4.contacts());
+    known.addAll(table6.contacts());
+    table4 = newTable(id, now);
+    table6 = newTable(id, now);
+    for (Contact c : known) {
+      tableFor(c.endpoint()).onReply(c, now);
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "external address " + external.getHostAddress() + ": node id " + old + " -> " + id + " (BEP 42)");
+  }
+
+  /** The external address the {@code ip} fields of replies agree on, if they do. */
+  public Optional<InetAddress> externalAddress() {
+    return addressVote.winner();
   }
 
   // ------------------------------------------------------------------ state
 
   /** The live routing-table entries (for saving, and for inspection). */
   public List<Contact> routingTableContacts() {
-    return table.contacts();
+    List<Contact> all = new ArrayList<>(table4.contacts());
+    all.addAll(table6.contacts());
+    return all;
   }
 
   /**
@@ -885,12 +1005,21 @@ public final class DhtNode {
 
   /** The n closest non-bad nodes in our routing table to {@code target}. */
   public List<Contact> closestKnown(NodeId target, int n) {
-    return table.closest(target, n, clock.nanos());
+    long now = clock.nanos();
+    List<Contact> all = new ArrayList<>(table4.closest(target, n, now));
+    all.addAll(table6.closest(target, n, now));
+    all.sort((a, b) -> target.compareDistance(a.id(), b.id()));
+    return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
   }
 
-  /** The routing table itself, for inspection and invariant checks on the owner thread. */
+  /** The IPv4 routing table, for inspection and invariant checks on the owner thread. */
   public RoutingTable routingTable() {
-    return table;
+    return table4;
+  }
+
+  /** The IPv6 routing table (BEP 32), for inspection on the owner thread. */
+  public RoutingTable routingTable6() {
+    return table6;
   }
 
   public NodeStats stats() {
@@ -914,13 +1043,15 @@ public final class DhtNode {
         timeouts,
         rpcsRejected,
         pending.size(),
-        table.size(),
-        table.bucketCount(),
+        table4.size() + table6.size(),
+        Math.max(table4.bucketCount(), table6.bucketCount()),
         peers.infoHashCount(),
         peers.peerCount(),
         lookupsStarted,
         lookupsCompleted,
-        internalErrors);
+        internalErrors,
+        throttled,
+        idChanges);
   }
 
   /** Stops the node: outstanding futures fail with {@link NodeClosedException}; later calls are ignored. */

@@ -29,6 +29,8 @@ package io.dht.node;
  * @param lookupsStarted lookups started
  * @param lookupsCompleted lookups completed
  * @param internalErrors bugs: exceptions caught while handling a datagram or timer (must stay 0)
+ * @param queriesThrottled queries dropped by the per-IP rate limit
+ * @param idChanges times BEP 42 made us adopt a new id
  */
 public record NodeStats(
     long datagramsIn,
@@ -56,4 +58,6 @@ public record NodeStats(
     int storedPeers,
     long lookupsStarted,
     long lookupsCompleted,
-    long internalErrors) {}
+    long internalErrors,
+    long queriesThrottled,
+    long idChanges) {}

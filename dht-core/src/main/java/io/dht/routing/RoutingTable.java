@@ -3,6 +3,7 @@ package io.dht.routing;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.id.NodeIdSecurity;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -184,6 +185,17 @@ public final class RoutingTable {
           return List.of();
         }
       }
+      if (conforms(contact)) {
+        // BEP 42: prefer verified ids; a conforming newcomer displaces a non-conforming entry
+        for (Entry e : b.entries) {
+          if (!conforms(e.contact)) {
+            remove(e);
+            addReplacement(b, e);
+            add(b, new Entry(contact, now), now);
+            return List.of();
+          }
+        }
+      }
       addReplacement(b, new Entry(contact, now));
       List<Contact> toPing = new ArrayList<>();
       b.entries.stream()
@@ -319,6 +331,10 @@ public final class RoutingTable {
           }
           return false;
         });
+  }
+
+  private static boolean conforms(Contact c) {
+    return NodeIdSecurity.isValid(c.id(), c.endpoint().address());
   }
 
   private int subnetCount(Bucket b, Endpoint endpoint) {

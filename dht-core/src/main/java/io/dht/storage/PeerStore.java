@@ -4,11 +4,14 @@ import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 /**
  * Peers announced to us, per info-hash, unique per (info-hash, IP) as BEP 33 asks; a re-announce updates the port
@@ -28,10 +31,12 @@ public final class PeerStore {
   private static final class Peer {
     final Endpoint endpoint;
     final long announcedNanos;
+    final boolean seed;
 
-    Peer(Endpoint endpoint, long announcedNanos) {
+    Peer(Endpoint endpoint, long announcedNanos, boolean seed) {
       this.endpoint = endpoint;
       this.announcedNanos = announcedNanos;
+      this.seed = seed;
     }
   }
 
@@ -47,8 +52,13 @@ public final class PeerStore {
     this.maxInfoHashes = maxInfoHashes;
   }
 
-  /** Stores or refreshes {@code peer} under {@code infoHash}. */
+  /** Stores or refreshes {@code peer} (not a seed) under {@code infoHash}. */
   public void announce(NodeId infoHash, Endpoint peer, long now) {
+    announce(infoHash, peer, false, now);
+  }
+
+  /** Stores or refreshes {@code peer} under {@code infoHash}; {@code seed} is BEP 33's flag. */
+  public void announce(NodeId infoHash, Endpoint peer, boolean seed, long now) {
     Swarm swarm = swarms.get(infoHash);
     if (swarm == null) {
       if (swarms.size() >= maxInfoHashes) {
@@ -67,7 +77,7 @@ public final class PeerStore {
         peerCount--;
       }
     }
-    swarm.peers.put(peer.address(), new Peer(peer, now));
+    swarm.peers.put(peer.address(), new Peer(peer, now, seed));
     swarm.newestNanos = now;
   }
 
@@ -87,23 +97,62 @@ public final class PeerStore {
   }
 
   /**
-   * Up to {@code max} live peers of {@code infoHash}, most recently announced first, optionally restricted to one
-   * address family.
+   * Up to {@code max} live peers of {@code infoHash}, most recently announced first, of one address family.
    */
   public List<Endpoint> peers(NodeId infoHash, int max, boolean ipv6, long now) {
+    return peers(infoHash, max, ipv6, false, now);
+  }
+
+  /**
+   * Up to {@code max} live peers of {@code infoHash}, most recently announced first, of one address family; with
+   * {@code noSeed} (BEP 33) non-seeds come first and seeds only fill the remaining room.
+   */
+  public List<Endpoint> peers(NodeId infoHash, int max, boolean ipv6, boolean noSeed, long now) {
     Swarm swarm = swarms.get(infoHash);
     if (swarm == null || max <= 0) {
       return List.of();
     }
     List<Endpoint> out = new ArrayList<>(Math.min(max, swarm.peers.size()));
     List<Peer> all = new ArrayList<>(swarm.peers.values());
-    for (int i = all.size() - 1; i >= 0 && out.size() < max; i--) {
-      Peer p = all.get(i);
-      if (now - p.announcedNanos < ttlNanos && p.endpoint.isIpv6() == ipv6) {
-        out.add(p.endpoint);
+    for (int pass = noSeed ? 0 : 1; pass < 2; pass++) {
+      for (int i = all.size() - 1; i >= 0 && out.size() < max; i--) {
+        Peer p = all.get(i);
+        boolean eligible = pass == 1 ? !(noSeed && !p.seed) : !p.seed;
+        if (eligible && now - p.announcedNanos < ttlNanos && p.endpoint.isIpv6() == ipv6) {
+          out.add(p.endpoint);
+        }
       }
     }
     return out;
+  }
+
+  /** BEP 33 filters of the live peers of {@code infoHash}: {@code [seeds, non-seeds]}; empty when none. */
+  public Optional<ScrapeFilter[]> scrape(NodeId infoHash, long now) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return Optional.empty();
+    }
+    ScrapeFilter seeds = new ScrapeFilter();
+    ScrapeFilter others = new ScrapeFilter();
+    boolean any = false;
+    for (Peer p : swarm.peers.values()) {
+      if (now - p.announcedNanos < ttlNanos) {
+        (p.seed ? seeds : others).add(p.endpoint.address());
+        any = true;
+      }
+    }
+    return any ? Optional.of(new ScrapeFilter[] {seeds, others}) : Optional.empty();
+  }
+
+  /** BEP 51: up to {@code max} distinct info-hashes drawn at random from those stored. */
+  public List<NodeId> sample(int max, RandomGenerator random) {
+    List<NodeId> all = new ArrayList<>(swarms.keySet());
+    all.sort(null); // hash-map order is not deterministic across runs; the draw must be
+    int n = Math.min(max, all.size());
+    for (int i = 0; i < n; i++) {
+      Collections.swap(all, i, i + random.nextInt(all.size() - i));
+    }
+    return new ArrayList<>(all.subList(0, n));
   }
 
   /** Drops expired peers and empty info-hashes. */
