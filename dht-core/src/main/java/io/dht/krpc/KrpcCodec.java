@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Pure translation between KRPC datagrams and {@link Message}s (BEP 5, with BEP 32's {@code nodes6}, BEP 42's
@@ -111,6 +112,19 @@ public final class KrpcCodec {
           return new Query.AnnouncePeer(
               tid, sender, infoHash, portValue, impliedPort, token, readOnly, flag(args, "seed"));
         }
+      case "get":
+        {
+          BInteger seq = args.getInteger("seq");
+          return new Query.Get(
+              tid,
+              sender,
+              requireId(args, "target", tid),
+              seq == null ? OptionalLong.empty() : OptionalLong.of(seq.value()),
+              readOnly,
+              want);
+        }
+      case "put":
+        return decodePut(args, tid, sender, readOnly);
       case "sample_infohashes":
         return new Query.SampleInfohashes(tid, sender, requireId(args, "target", tid), readOnly, want);
       default:
@@ -119,6 +133,44 @@ public final class KrpcCodec {
           return new Query.Unknown(tid, sender, name, target, readOnly, want);
         }
     }
+  }
+
+  private static Query.Put decodePut(BDictionary args, BString tid, NodeId sender, boolean readOnly)
+      throws MalformedMessageException {
+    BString token = args.getString("token");
+    if (token == null) {
+      throw bad("missing or non-string 'token'", tid);
+    }
+    BValue v = args.getOrNull("v");
+    if (v == null) {
+      throw bad("missing 'v'", tid);
+    }
+    BString k = args.getString("k");
+    BString sig = args.getString("sig");
+    BInteger seq = args.getInteger("seq");
+    BInteger cas = args.getInteger("cas");
+    BString salt = args.getString("salt");
+    if (args.containsKey("k") && k == null
+        || args.containsKey("sig") && sig == null
+        || args.containsKey("seq") && seq == null
+        || args.containsKey("cas") && cas == null
+        || args.containsKey("salt") && salt == null) {
+      throw bad("k, sig, salt must be strings and seq, cas integers", tid);
+    }
+    if (k != null && (sig == null || seq == null)) {
+      throw bad("a mutable put needs k, sig and seq", tid);
+    }
+    return new Query.Put(
+        tid,
+        sender,
+        token,
+        BString.of(Bencode.encode(v)),
+        Optional.ofNullable(k),
+        Optional.ofNullable(sig),
+        seq == null ? OptionalLong.empty() : OptionalLong.of(seq.value()),
+        salt == null ? BString.of(new byte[0]) : salt,
+        cas == null ? OptionalLong.empty() : OptionalLong.of(cas.value()),
+        readOnly);
   }
 
   private static boolean flag(BDictionary args, String key) {

@@ -3,6 +3,7 @@ package io.dht.krpc;
 import io.dht.bencode.BString;
 import io.dht.id.NodeId;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** A KRPC query ({@code y = q}). Dispatched in one place, in the node, with instanceof patterns. */
 public sealed interface Query extends Message
@@ -11,6 +12,8 @@ public sealed interface Query extends Message
         Query.GetPeers,
         Query.AnnouncePeer,
         Query.SampleInfohashes,
+        Query.Get,
+        Query.Put,
         Query.Unknown {
   /** The querier's node id ({@code a.id}). */
   NodeId sender();
@@ -56,6 +59,28 @@ public sealed interface Query extends Message
 
   /** BEP 51 {@code sample_infohashes}: a sample of the info-hashes we store, plus nodes close to target. */
   record SampleInfohashes(BString transactionId, NodeId sender, NodeId target, boolean readOnly, Want want)
+      implements Query {}
+
+  /** BEP 44 {@code get}: the item stored under {@code target}; with {@code seq}, only if ours is newer. */
+  record Get(
+      BString transactionId, NodeId sender, NodeId target, OptionalLong seq, boolean readOnly, Want want)
+      implements Query {}
+
+  /**
+   * BEP 44 {@code put}. {@code value} is the bencoded {@code v} exactly as received. A mutable put carries
+   * {@code publicKey}, {@code signature} and {@code seq}; {@code salt} is empty when absent.
+   */
+  record Put(
+      BString transactionId,
+      NodeId sender,
+      BString token,
+      BString value,
+      Optional<BString> publicKey,
+      Optional<BString> signature,
+      OptionalLong seq,
+      BString salt,
+      OptionalLong cas,
+      boolean readOnly)
       implements Query {}
 
   /**

@@ -1,13 +1,23 @@
 package io.dht.node;
 
 import io.dht.bencode.BDictionary;
+import io.dht.bencode.BInteger;
 import io.dht.bencode.BList;
 import io.dht.bencode.BString;
+import io.dht.bencode.BValue;
+import io.dht.bencode.Bencode;
+import io.dht.bencode.DecodeLimits;
 import io.dht.bencode.DecodeException;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.id.NodeIdSecurity;
+import io.dht.item.ImmutableItem;
+import io.dht.item.Item;
+import io.dht.item.ItemStore;
+import io.dht.item.MemoryItemStore;
+import io.dht.item.MutableItem;
+import io.dht.item.Sha1;
 import io.dht.krpc.ErrorCode;
 import io.dht.krpc.ErrorReply;
 import io.dht.krpc.KrpcCodec;
@@ -30,10 +40,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -68,6 +80,7 @@ public final class DhtNode {
   private RoutingTable table6;
   private final TokenIssuer tokens;
   private final PeerStore peers;
+  private final ItemStore items;
   private final RttEstimator rtt;
   private final QueryThrottle throttle;
   private final ExternalAddressVote addressVote = new ExternalAddressVote(32, 4);
@@ -107,9 +120,28 @@ public final class DhtNode {
   private long internalErrors;
   private long throttled;
   private long idChanges;
+  private long itemGetsIn;
+  private long itemPutsIn;
+
+  /** BEP 44: stored items expire 2 hours after their last put. */
+  public static final long ITEM_TTL_NANOS = 2 * 3600 * SECOND;
+  /** Items the default in-memory store keeps. */
+  public static final int DEFAULT_MAX_ITEMS = 10_000;
 
   public DhtNode(
       DhtConfig config, NodeId id, Transport transport, MonotonicClock clock, RandomGenerator random) {
+    this(config, id, transport, clock, random, new MemoryItemStore(id, ITEM_TTL_NANOS, DEFAULT_MAX_ITEMS));
+  }
+
+  /** A node keeping BEP 44 items in {@code items} (persistent in the application, in memory otherwise). */
+  public DhtNode(
+      DhtConfig config,
+      NodeId id,
+      Transport transport,
+      MonotonicClock clock,
+      RandomGenerator random,
+      ItemStore items) {
+    this.items = items;
     this.config = config;
     this.id = id;
     this.transport = transport;
@@ -230,6 +262,7 @@ public final class DhtNode {
     if (now - lastExpiry >= EXPIRY_PERIOD) {
       lastExpiry = now;
       peers.expire(now);
+      items.expire(now);
     }
     for (RoutingTable table : new RoutingTable[] {table4, table6}) {
       if (maintenanceLookups == 0 && table.size() > 0) {
@@ -444,6 +477,12 @@ public final class DhtNode {
     } else if (query instanceof Query.AnnouncePeer a) {
       announcesIn++;
       answerAnnounce(from, a, now);
+    } else if (query instanceof Query.Get g) {
+      itemGetsIn++;
+      answerGet(from, g, now);
+    } else if (query instanceof Query.Put p) {
+      itemPutsIn++;
+      answerPut(from, p, now);
     } else if (query instanceof Query.SampleInfohashes s) {
       unknownQueriesIn++;
       answerSample(from, s);
@@ -505,6 +544,102 @@ public final class DhtNode {
     reply(from, a.transactionId(), BDictionary.builder());
   }
 
+  // ------------------------------------------------------------------ BEP 44 server
+
+  private void answerGet(Endpoint from, Query.Get g, long now) {
+    BDictionary.Builder body = BDictionary.builder();
+    body.put("token", tokens.issue(from.address(), g.target(), now));
+    Optional<Item> stored = items.get(g.target(), now);
+    if (stored.isPresent()) {
+      Item item = stored.get();
+      if (item instanceof MutableItem m) {
+        body.put("seq", m.seq());
+        if (g.seq().isEmpty() || g.seq().getAsLong() < m.seq()) {
+          body.put("k", m.publicKey());
+          body.put("sig", m.signature());
+          body.put("v", decodeValue(m.value()));
+        }
+      } else {
+        body.put("v", decodeValue(item.value()));
+      }
+    }
+    BDictionary.Builder withNodes = copy(body);
+    putNodes(withNodes, from, g.target(), g.want());
+    byte[] full = KrpcCodec.encodeResponse(g.transactionId(), id, copy(withNodes), from, version);
+    // A 1000-byte value leaves no room for nodes within the datagram budget: send the item without them.
+    reply(from, g.transactionId(), full.length <= config.maxReplyBytes() || stored.isEmpty() ? withNodes : body,
+        Integer.MAX_VALUE);
+  }
+
+  private static BValue decodeValue(BString raw) {
+    try {
+      byte[] b = raw.toByteArray();
+      return Bencode.decode(b, 0, b.length, DecodeLimits.krpc());
+    } catch (DecodeException e) {
+      throw new IllegalStateException("stored items hold valid bencode", e);
+    }
+  }
+
+  private void answerPut(Endpoint from, Query.Put p, long now) {
+    BString tid = p.transactionId();
+    if (p.value().length() > Item.MAX_VALUE_BYTES) {
+      sendError(from, tid, ErrorCode.VALUE_TOO_BIG, "v too big: " + p.value().length() + " > 1000 bytes");
+      return;
+    }
+    Item item;
+    if (p.publicKey().isPresent()) {
+      BString k = p.publicKey().get();
+      BString sig = p.signature().orElseThrow();
+      long seq = p.seq().orElseThrow();
+      if (p.salt().length() > MutableItem.MAX_SALT_BYTES) {
+        sendError(from, tid, ErrorCode.SALT_TOO_BIG, "salt too big: " + p.salt().length() + " > 64 bytes");
+        return;
+      }
+      if (k.length() != 32 || sig.length() != 64) {
+        sendError(from, tid, ErrorCode.PROTOCOL, "k must be 32 bytes and sig 64 bytes");
+        return;
+      }
+      if (seq < 0) {
+        sendError(from, tid, ErrorCode.PROTOCOL, "invalid (negative) sequence number");
+        return;
+      }
+      MutableItem m = new MutableItem(k, p.salt(), seq, p.value(), sig);
+      if (!tokens.isValid(p.token(), from.address(), m.target(), now)) {
+        invalidTokens++;
+        sendError(from, tid, ErrorCode.PROTOCOL, "bad token");
+        return;
+      }
+      if (!m.verify()) {
+        sendError(from, tid, ErrorCode.INVALID_SIGNATURE, "invalid signature");
+        return;
+      }
+      Optional<Item> stored = items.get(m.target(), now);
+      if (stored.isPresent() && stored.get() instanceof MutableItem old) {
+        if (p.cas().isPresent() && p.cas().getAsLong() != old.seq()) {
+          sendError(from, tid, ErrorCode.CAS_MISMATCH, "cas mismatch: stored seq is " + old.seq());
+          return;
+        }
+        if (seq < old.seq() || (seq == old.seq() && !old.value().equals(m.value()))) {
+          sendError(from, tid, ErrorCode.SEQUENCE_TOO_LOW, "sequence number less than current");
+          return;
+        }
+      }
+      item = m;
+    } else {
+      item = new ImmutableItem(p.value());
+      if (!tokens.isValid(p.token(), from.address(), item.target(), now)) {
+        invalidTokens++;
+        sendError(from, tid, ErrorCode.PROTOCOL, "bad token");
+        return;
+      }
+    }
+    if (!items.put(item, now)) {
+      sendError(from, tid, ErrorCode.SERVER, "item store full");
+      return;
+    }
+    reply(from, tid, BDictionary.builder());
+  }
+
   private void replyWithNodes(
       Endpoint from, BString tid, NodeId target, Want want, BDictionary.Builder body) {
     putNodes(body, from, target, want);
@@ -539,8 +674,16 @@ public final class DhtNode {
   }
 
   private void reply(Endpoint to, BString tid, BDictionary.Builder body) {
+    reply(to, tid, body, config.maxReplyBytes());
+  }
+
+  /**
+   * Sends a reply no larger than {@code maxBytes}. Only a BEP 44 get carrying a value may exceed the 1,024-byte
+   * budget (a 1000-byte value plus key, signature and id cannot fit in it); everything else stays within it.
+   */
+  private void reply(Endpoint to, BString tid, BDictionary.Builder body, int maxBytes) {
     byte[] bytes = KrpcCodec.encodeResponse(tid, id, body, to, version);
-    if (bytes.length > config.maxReplyBytes()) {
+    if (bytes.length > Math.max(maxBytes, config.maxReplyBytes()) || bytes.length > 1500) {
       return; // only an absurd transaction id can do this; an oversized reply is never sent
     }
     send(to, bytes);
@@ -820,11 +963,129 @@ public final class DhtNode {
     maybeDone.run();
   }
 
+  // ------------------------------------------------------------------ BEP 44 client
+
+  /**
+   * BEP 44 get of {@code target}: the immutable item whose SHA-1 is the target, or the valid mutable item with the
+   * highest {@code seq} (its target must equal SHA-1(k ‖ salt); pass the salt the item was stored under, empty for
+   * none). Completes with an empty item when no node has it.
+   */
+  public CompletableFuture<ItemResult> getItem(NodeId target, byte[] salt) {
+    CompletableFuture<ItemResult> future = track(new CompletableFuture<>());
+    if (!future.isDone()) {
+      LookupTask task = new LookupTask(target, LookupKind.GET);
+      task.salt = BString.of(salt);
+      startLookup(task, List.of(), (lookup, t) -> future.complete(t.itemResult(lookup)));
+    }
+    return future;
+  }
+
+  /**
+   * BEP 44 put: a get lookup collects write tokens (and the seq each node holds), then the item is put to the k
+   * closest nodes that returned a token. With {@code cas}, mutable puts carry it (BEP 44's compare-and-swap).
+   */
+  public CompletableFuture<PutResult> putItem(Item item, OptionalLong cas) {
+    CompletableFuture<PutResult> future = track(new CompletableFuture<>());
+    if (future.isDone()) {
+      return future;
+    }
+    LookupTask task = new LookupTask(item.target(), LookupKind.GET);
+    if (item instanceof MutableItem m) {
+      task.salt = m.salt();
+      task.knownSeq = OptionalLong.of(m.seq());
+    }
+    startLookup(
+        task,
+        List.of(),
+        (lookup, t) -> {
+          List<Contact> targets = new ArrayList<>();
+          for (Contact c : lookup.closestResponded(Integer.MAX_VALUE)) {
+            if (t.tokens.containsKey(c.id())) {
+              targets.add(c);
+              if (targets.size() == config.k()) {
+                break;
+              }
+            }
+          }
+          sendPuts(item, cas, targets, t, stored -> future.complete(
+              new PutResult(item.target(), stored, t.lookupResult(lookup))));
+        });
+    return future;
+  }
+
+  /** Puts {@code item} to each target (using the tokens in {@code task}); reports those that acknowledged. */
+  private void sendPuts(
+      Item item,
+      OptionalLong cas,
+      List<Contact> targets,
+      LookupTask task,
+      Consumer<List<Contact>> done) {
+    List<Contact> stored = new ArrayList<>();
+    int[] outstanding = {0};
+    Runnable maybeDone =
+        () -> {
+          if (outstanding[0] == 0) {
+            done.accept(stored);
+          }
+        };
+    for (Contact c : targets) {
+      BDictionary.Builder args =
+          BDictionary.builder().put("token", task.tokens.get(c.id())).put("v", decodeValue(item.value()));
+      if (item instanceof MutableItem m) {
+        args.put("k", m.publicKey()).put("sig", m.signature()).put("seq", m.seq());
+        if (m.salt().length() > 0) {
+          args.put("salt", m.salt());
+        }
+        if (cas.isPresent() && task.seqs.containsKey(c.id())) {
+          args.put("cas", cas.getAsLong()); // BEP 44: never send cas to a node that returned no data
+        }
+      }
+      boolean sent =
+          sendQuery(
+              c.endpoint(),
+              "put",
+              args,
+              new RpcCallback() {
+                @Override
+                public void onResponse(Response r, Endpoint from, long rttNanos) {
+                  if (r.responder().equals(c.id())) {
+                    stored.add(c);
+                  }
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+
+                @Override
+                public void onError(ErrorReply e) {
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+
+                @Override
+                public void onTimeout() {
+                  outstanding[0]--;
+                  maybeDone.run();
+                }
+              },
+              false);
+      if (sent) {
+        outstanding[0]++;
+      }
+    }
+    maybeDone.run();
+  }
+
+  /** Items this node holds for others (BEP 44). */
+  public ItemStore itemStore() {
+    return items;
+  }
+
   // ------------------------------------------------------------------ lookups
 
   private enum LookupKind {
     FIND_NODE("find_node", "target"),
-    GET_PEERS("get_peers", "info_hash");
+    GET_PEERS("get_peers", "info_hash"),
+    GET("get", "target");
 
     final String method;
     final String targetKey;
@@ -841,6 +1102,14 @@ public final class DhtNode {
     final LookupKind kind;
     final Set<Endpoint> peersFound = new LinkedHashSet<>();
     final Map<NodeId, BString> tokens = new HashMap<>();
+    /** BEP 44 get: the salt (to check mutable targets), the seq we already know, and what was found. */
+    BString salt = BString.of(new byte[0]);
+    OptionalLong knownSeq = OptionalLong.empty();
+    Item best;
+    /** BEP 44 get: nodes that hold the item (the best one, or a newer or equal seq). */
+    final Set<NodeId> holders = new HashSet<>();
+    /** BEP 44 get: the seq each responder reported, for cas. */
+    final Map<NodeId, Long> seqs = new HashMap<>();
 
     LookupTask(NodeId target, LookupKind kind) {
       this.target = target;
@@ -861,6 +1130,66 @@ public final class DhtNode {
     PeersResult peersResult(Lookup lookup) {
       return new PeersResult(target, new ArrayList<>(peersFound), lookupResult(lookup));
     }
+
+    ItemResult itemResult(Lookup lookup) {
+      int count = 0;
+      for (NodeId h : holders) {
+        if (best != null && holds(h)) {
+          count++;
+        }
+      }
+      return new ItemResult(Optional.ofNullable(best), count, lookupResult(lookup));
+    }
+
+    /** Whether node {@code h} reported the best item (or, for mutable items, at least its seq). */
+    boolean holds(NodeId h) {
+      if (best instanceof MutableItem m) {
+        Long seq = seqs.get(h);
+        return seq != null && seq >= m.seq();
+      }
+      return holders.contains(h);
+    }
+
+    /** Takes in what a get reply says about the item. */
+    void onItemReply(NodeId from, BDictionary body) {
+      BValue v = body.getOrNull("v");
+      BInteger seq = body.getInteger("seq");
+      BString k = body.getString("k");
+      BString sig = body.getString("sig");
+      if (seq != null) {
+        seqs.put(from, seq.value());
+      }
+      if (v == null) {
+        if (seq != null) {
+          holders.add(from); // answered "you are current" to our seq
+        }
+        return;
+      }
+      BString raw = BString.of(Bencode.encode(v));
+      if (raw.length() > Item.MAX_VALUE_BYTES) {
+        return;
+      }
+      if (k == null) {
+        ImmutableItem item = new ImmutableItem(raw);
+        if (item.target().equals(target)) {
+          best = item;
+          holders.add(from);
+        }
+        return;
+      }
+      if (sig == null || seq == null || k.length() != 32 || sig.length() != 64 || seq.value() < 0) {
+        return;
+      }
+      MutableItem item = new MutableItem(k, salt, seq.value(), raw, sig);
+      if (!item.target().equals(target) || !item.verify()) {
+        seqs.remove(from); // a forged or mismatched item proves nothing
+        return;
+      }
+      holders.add(from);
+      if (!(best instanceof MutableItem m) || m.seq() < item.seq()) {
+        best = item;
+      }
+    }
   }
 
   private interface LookupDone {
@@ -872,8 +1201,12 @@ public final class DhtNode {
   }
 
   private void startLookup(NodeId target, LookupKind kind, List<Contact> extraSeeds, LookupDone done) {
+    startLookup(new LookupTask(target, kind), extraSeeds, done);
+  }
+
+  private void startLookup(LookupTask task, List<Contact> extraSeeds, LookupDone done) {
+    NodeId target = task.target;
     lookupsStarted++;
-    LookupTask task = new LookupTask(target, kind);
     long now = clock.nanos();
     Lookup lookup =
         new Lookup(
@@ -894,11 +1227,17 @@ public final class DhtNode {
     lookup.start(seeds, now);
   }
 
+  private static BDictionary.Builder lookupArgs(LookupTask task) {
+    BDictionary.Builder args = BDictionary.builder().put(task.kind.targetKey, task.target.toBytes());
+    task.knownSeq.ifPresent(seq -> args.put("seq", seq));
+    return args;
+  }
+
   private boolean queryForLookup(Lookup lookup, LookupTask task, Contact candidate) {
     return sendQuery(
         candidate.endpoint(),
         task.kind.method,
-        BDictionary.builder().put(task.kind.targetKey, task.target.toBytes()),
+        lookupArgs(task),
         new RpcCallback() {
           @Override
           public void onResponse(Response r, Endpoint from, long rttNanos) {
@@ -907,6 +1246,12 @@ public final class DhtNode {
             if (!r.responder().equals(candidate.id())) {
               lookup.onFailure(candidate, now); // someone else answers at that address
               return;
+            }
+            if (task.kind == LookupKind.GET) {
+              if (NodeIdSecurity.isValid(candidate.id(), from.address())) {
+                r.token().ifPresent(t -> task.tokens.put(candidate.id(), t));
+              }
+              task.onItemReply(candidate.id(), r.body());
             }
             if (task.kind == LookupKind.GET_PEERS) {
               // BEP 42: never announce (or put) to a node whose id does not match its address
@@ -1051,7 +1396,10 @@ public final class DhtNode {
         lookupsCompleted,
         internalErrors,
         throttled,
-        idChanges);
+        idChanges,
+        itemGetsIn,
+        itemPutsIn,
+        items.size());
   }
 
   /** Stops the node: outstanding futures fail with {@link NodeClosedException}; later calls are ignored. */

@@ -31,6 +31,9 @@ package io.dht.node;
  * @param internalErrors bugs: exceptions caught while handling a datagram or timer (must stay 0)
  * @param queriesThrottled queries dropped by the per-IP rate limit
  * @param idChanges times BEP 42 made us adopt a new id
+ * @param itemGetsIn BEP 44 get queries received
+ * @param itemPutsIn BEP 44 put queries received
+ * @param storedItems BEP 44 items held for others
  */
 public record NodeStats(
     long datagramsIn,
@@ -60,4 +63,7 @@ public record NodeStats(
     long lookupsCompleted,
     long internalErrors,
     long queriesThrottled,
-    long idChanges) {}
+    long idChanges,
+    long itemGetsIn,
+    long itemPutsIn,
+    int storedItems) {}

@@ -1,0 +1,93 @@
+package io.dht.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import io.dht.item.ImmutableItem;
+import io.dht.item.Item;
+import io.dht.item.MutableItem;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.EdECPrivateKey;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** BEP 44 get/put end to end between core nodes on the in-memory test network. */
+class ItemsTest {
+  private static final DhtConfig CONFIG = DhtConfig.privateNetwork();
+
+  private static TestNetwork swarm(int size, long seed) {
+    TestNetwork net = new TestNetwork(seed);
+    DhtNode seedNode = net.add(CONFIG);
+    Endpoint seedEp = net.endpointOf(seedNode);
+    for (int i = 1; i < size; i++) {
+      net.await(net.add(CONFIG).bootstrap(List.of(seedEp)));
+    }
+    net.runFor(30_000 * TestNetwork.MS);
+    return net;
+  }
+
+  static byte[][] keyPair() throws Exception {
+    var pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    byte[] seed = ((EdECPrivateKey) pair.getPrivate()).getBytes().orElseThrow();
+    byte[] spki = pair.getPublic().getEncoded();
+    return new byte[][] {seed, Arrays.copyOfRange(spki, spki.length - 32, spki.length)};
+  }
+
+  @Test
+  void immutableItemPutByOneIsFoundByAnother() {
+    TestNetwork net = swarm(60, 11);
+    ImmutableItem item = ImmutableItem.ofBytes("hello dht".getBytes(StandardCharsets.UTF_8));
+    PutResult put = net.await(net.list.get(5).putItem(item, OptionalLong.empty()));
+    assertThat(put.storedOn()).hasSize(8);
+    assertThat(put.target()).isEqualTo(item.target());
+    ItemResult got = net.await(net.list.get(40).getItem(item.target(), new byte[0]));
+    assertThat(got.item()).contains(item);
+    assertThat(got.holders()).isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void mutableItemHighestSeqWinsAndStaleSeqIsRefused() throws Exception {
+    TestNetwork net = swarm(60, 12);
+    byte[][] kp = keyPair();
+    byte[] salt = "profile".getBytes(StandardCharsets.UTF_8);
+    MutableItem v1 = MutableItem.sign(kp[0], kp[1], salt, 1, "one".getBytes(StandardCharsets.UTF_8));
+    MutableItem v2 = MutableItem.sign(kp[0], kp[1], salt, 2, "two".getBytes(StandardCharsets.UTF_8));
+    assertThat(net.await(net.list.get(3).putItem(v1, OptionalLong.empty())).storedOn()).hasSize(8);
+    assertThat(net.await(net.list.get(4).putItem(v2, OptionalLong.empty())).storedOn()).hasSize(8);
+    // seq 1 again is lower than what the holders have: refused (302)
+    assertThat(net.await(net.list.get(5).putItem(v1, OptionalLong.empty())).storedOn()).isEmpty();
+    ItemResult got = net.await(net.list.get(50).getItem(MutableItem.target(kp[1], salt), salt));
+    assertThat(got.item()).contains(v2);
+    Item item = got.item().orElseThrow();
+    assertThat(new String(((MutableItem) item).data(), StandardCharsets.UTF_8)).isEqualTo("two");
+  }
+
+  @Test
+  void casMismatchIsRefused() throws Exception {
+    TestNetwork net = swarm(40, 13);
+    byte[][] kp = keyPair();
+    MutableItem v1 = MutableItem.sign(kp[0], kp[1], new byte[0], 1, new byte[] {1});
+    MutableItem v2 = MutableItem.sign(kp[0], kp[1], new byte[0], 2, new byte[] {2});
+    List<io.dht.id.Contact> holders = net.await(net.list.get(1).putItem(v1, OptionalLong.empty())).storedOn();
+    assertThat(holders).hasSize(8);
+    // Nodes holding seq 1 refuse cas 7 (301); a node that held nothing ignores cas, as BEP 44 says.
+    List<io.dht.id.Contact> wrongCas = net.await(net.list.get(2).putItem(v2, OptionalLong.of(7))).storedOn();
+    assertThat(wrongCas).doesNotContainAnyElementsOf(holders);
+    assertThat(net.await(net.list.get(2).putItem(v2, OptionalLong.of(1))).storedOn()).hasSize(8);
+  }
+
+  @Test
+  void missingItemIsEmpty() {
+    TestNetwork net = swarm(30, 14);
+    ItemResult got = net.await(net.list.get(7).getItem(NodeId.random(net.random), new byte[0]));
+    assertThat(got.item()).isEmpty();
+    assertThat(got.holders()).isZero();
+    for (DhtNode n : net.list) {
+      assertThat(n.stats().internalErrors()).isZero();
+    }
+  }
+}
