@@ -32,6 +32,11 @@ import java.time.Duration;
  * @param sampleInterval BEP 51 {@code interval}: how long an indexer should wait before sampling us again
  * @param secureNodeId BEP 42: once a vote over the {@code ip} fields of replies establishes a public external
  *     address that our id does not conform to, switch to a conforming id (and rebuild the routing table)
+ * @param republishInterval a durable put is re-put this often (BEP 44: every hour), jittered by +-10 %
+ * @param itemCheckInterval each held item is checked this often (jittered +-50 %): are its k closest nodes
+ *     holding it? Copies are re-put only where missing
+ * @param maxConcurrentItemChecks item checks (lookups) in flight at once; the rest wait their turn
+ * @param handoffsPerSecond items pushed per second to newly met nodes that became responsible for them
  */
 public record DhtConfig(
     int k,
@@ -57,7 +62,11 @@ public record DhtConfig(
     int queryRatePerIp,
     int queryBurstPerIp,
     Duration sampleInterval,
-    boolean secureNodeId) {
+    boolean secureNodeId,
+    Duration republishInterval,
+    Duration itemCheckInterval,
+    int maxConcurrentItemChecks,
+    int handoffsPerSecond) {
 
   public DhtConfig {
     requirePositive("k", k);
@@ -91,6 +100,12 @@ public record DhtConfig(
     }
     if (sampleInterval == null || sampleInterval.isNegative() || sampleInterval.getSeconds() > 21600) {
       throw new IllegalArgumentException("sampleInterval must be within 0..21600 s");
+    }
+    requirePositive("maxConcurrentItemChecks", maxConcurrentItemChecks);
+    requirePositive("handoffsPerSecond", handoffsPerSecond);
+    if (republishInterval == null || republishInterval.isNegative() || republishInterval.isZero()
+        || itemCheckInterval == null || itemCheckInterval.isNegative() || itemCheckInterval.isZero()) {
+      throw new IllegalArgumentException("republish and item check intervals must be positive");
     }
     if (rpcTimeoutMin.compareTo(rpcTimeoutMax) > 0) {
       throw new IllegalArgumentException("rpcTimeoutMin must not exceed rpcTimeoutMax");
@@ -133,7 +148,11 @@ public record DhtConfig(
         20,
         100,
         Duration.ofHours(6),
-        true);
+        true,
+        Duration.ofHours(1),
+        Duration.ofMinutes(30),
+        2,
+        20);
   }
 
   /**
@@ -208,6 +227,10 @@ public record DhtConfig(
     private int queryBurstPerIp;
     private Duration sampleInterval;
     private boolean secureNodeId;
+    private Duration republishInterval;
+    private Duration itemCheckInterval;
+    private int maxConcurrentItemChecks;
+    private int handoffsPerSecond;
 
     private Builder(DhtConfig c) {
       k = c.k;
@@ -234,6 +257,10 @@ public record DhtConfig(
       queryBurstPerIp = c.queryBurstPerIp;
       sampleInterval = c.sampleInterval;
       secureNodeId = c.secureNodeId;
+      republishInterval = c.republishInterval;
+      itemCheckInterval = c.itemCheckInterval;
+      maxConcurrentItemChecks = c.maxConcurrentItemChecks;
+      handoffsPerSecond = c.handoffsPerSecond;
     }
 
     public Builder k(int v) { k = v; return this; }
@@ -260,12 +287,17 @@ public record DhtConfig(
     public Builder queryBurstPerIp(int v) { queryBurstPerIp = v; return this; }
     public Builder sampleInterval(Duration v) { sampleInterval = v; return this; }
     public Builder secureNodeId(boolean v) { secureNodeId = v; return this; }
+    public Builder republishInterval(Duration v) { republishInterval = v; return this; }
+    public Builder itemCheckInterval(Duration v) { itemCheckInterval = v; return this; }
+    public Builder maxConcurrentItemChecks(int v) { maxConcurrentItemChecks = v; return this; }
+    public Builder handoffsPerSecond(int v) { handoffsPerSecond = v; return this; }
 
     public DhtConfig build() {
       return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
           maxInFlightRpcs, replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter,
           bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes,
-          maxReplyBytes, clientVersion, readOnly, queryRatePerIp, queryBurstPerIp, sampleInterval, secureNodeId);
+          maxReplyBytes, clientVersion, readOnly, queryRatePerIp, queryBurstPerIp, sampleInterval, secureNodeId,
+          republishInterval, itemCheckInterval, maxConcurrentItemChecks, handoffsPerSecond);
     }
   }
 }

@@ -33,6 +33,7 @@ import io.dht.storage.QueryThrottle;
 import io.dht.storage.ScrapeFilter;
 import io.dht.storage.TokenIssuer;
 import java.net.InetAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -122,6 +123,28 @@ public final class DhtNode {
   private long idChanges;
   private long itemGetsIn;
   private long itemPutsIn;
+
+  // durability (BEP 44 items kept alive through churn)
+  private final TreeMap<NodeId, ItemHealth> health = new TreeMap<>();
+  private final TreeMap<NodeId, Item> durable = new TreeMap<>();
+  private final ArrayDeque<Handoff> handoffs = new ArrayDeque<>();
+  private int checksInFlight;
+  private long itemsChecked;
+  private long repairPutsSent;
+  private long handoffsSent;
+  private long republishesSent;
+  private long lastHandoffRun;
+
+  /** An item to push to a node that became responsible for it. */
+  private record Handoff(Contact to, NodeId target) {}
+
+  /** What the last check of a held item found. */
+  private static final class ItemHealth {
+    long nextCheckNanos;
+    int replicas = -1;
+    NodeId farthestHolder;
+    boolean checking;
+  }
 
   /** BEP 44: stored items expire 2 hours after their last put. */
   public static final long ITEM_TTL_NANOS = 2 * 3600 * SECOND;
@@ -264,6 +287,8 @@ public final class DhtNode {
       peers.expire(now);
       items.expire(now);
     }
+    scheduleItemChecks(now);
+    runHandoffs(now);
     for (RoutingTable table : new RoutingTable[] {table4, table6}) {
       if (maintenanceLookups == 0 && table.size() > 0) {
         for (NodeId target :
@@ -737,8 +762,13 @@ public final class DhtNode {
 
   /** A node answered us: into the table, and ping the questionable entries the table wants checked. */
   private void learn(Contact contact) {
-    for (Contact questionable : tableFor(contact.endpoint()).onReply(contact, clock.nanos())) {
+    RoutingTable table = tableFor(contact.endpoint());
+    boolean known = table.contains(contact.id());
+    for (Contact questionable : table.onReply(contact, clock.nanos())) {
       pingForTable(questionable.endpoint(), questionable.id());
+    }
+    if (!known && table.contains(contact.id())) {
+      onNewNode(contact);
     }
   }
 
@@ -1073,6 +1103,243 @@ public final class DhtNode {
       }
     }
     maybeDone.run();
+  }
+
+  // ------------------------------------------------------------------ durability
+
+  private long jittered(long base, double fraction) {
+    return base + (long) ((random.nextDouble() * 2 - 1) * fraction * base);
+  }
+
+  /**
+   * Publisher side: puts {@code item} now and re-puts it every {@code republishInterval} (jittered) until
+   * {@link #cancelDurable} (OpenDHT's permanent put). Putting another item with the same target replaces it (a
+   * new seq of a mutable item).
+   */
+  public CompletableFuture<PutResult> putDurable(Item item) {
+    NodeId target = item.target();
+    durable.put(target, item);
+    scheduleRepublish(target, item);
+    return putItem(item, OptionalLong.empty());
+  }
+
+  private void scheduleRepublish(NodeId target, Item item) {
+    long delay = jittered(config.republishInterval().toNanos(), 0.1);
+    schedule(
+        clock.nanos() + delay,
+        () -> {
+          if (durable.get(target) == item) {
+            republishesSent++;
+            putItem(item, OptionalLong.empty());
+            scheduleRepublish(target, item);
+          }
+        });
+  }
+
+  /** Stops re-putting a durable item; true if it was durable. */
+  public boolean cancelDurable(NodeId target) {
+    return durable.remove(target) != null;
+  }
+
+  /** The items this node keeps alive as their publisher. */
+  public List<Item> durableItems() {
+    return new ArrayList<>(durable.values());
+  }
+
+  /** Holder side: schedule a jittered check for new items, and start due checks within the concurrency bound. */
+  private void scheduleItemChecks(long now) {
+    List<NodeId> held = items.targets();
+    health.keySet().retainAll(new HashSet<>(held));
+    long interval = config.itemCheckInterval().toNanos();
+    for (NodeId target : held) {
+      ItemHealth h = health.computeIfAbsent(target, t -> new ItemHealth());
+      if (h.nextCheckNanos == 0) {
+        h.nextCheckNanos = now + jittered(interval, 0.5);
+      }
+      if (!h.checking && h.nextCheckNanos <= now && checksInFlight < config.maxConcurrentItemChecks()) {
+        checkItem(target, h);
+      }
+    }
+  }
+
+  /**
+   * Looks up the item's k closest nodes (a get, with our seq for mutable items) and re-puts it to those that lack
+   * a copy. We count ourselves as a copy when we are among the k closest.
+   */
+  private void checkItem(NodeId target, ItemHealth h) {
+    Optional<Item> held = items.get(target, clock.nanos());
+    if (held.isEmpty()) {
+      return;
+    }
+    Item item = held.get();
+    h.checking = true;
+    checksInFlight++;
+    LookupTask task = new LookupTask(target, LookupKind.GET);
+    if (item instanceof MutableItem m) {
+      task.salt = m.salt();
+      task.knownSeq = OptionalLong.of(m.seq());
+    }
+    startLookup(
+        task,
+        List.of(),
+        (lookup, t) -> {
+          checksInFlight--;
+          h.checking = false;
+          itemsChecked++;
+          List<Contact> closest = lookup.closestResponded(config.k());
+          boolean selfInTopK =
+              closest.size() < config.k()
+                  || target.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
+          int slots = selfInTopK ? config.k() - 1 : config.k();
+          List<Contact> responsible = closest.subList(0, Math.min(slots, closest.size()));
+          List<Contact> missing = new ArrayList<>();
+          int copies = selfInTopK ? 1 : 0;
+          for (Contact c : responsible) {
+            if (t.holds(c.id()) || (t.best == null && t.holders.contains(c.id()))) {
+              copies++;
+            } else if (t.tokens.containsKey(c.id())) {
+              missing.add(c);
+            }
+          }
+          h.replicas = copies;
+          h.farthestHolder = closest.isEmpty() ? null : closest.get(closest.size() - 1).id();
+          h.nextCheckNanos = clock.nanos() + jittered(config.itemCheckInterval().toNanos(), 0.5);
+          if (!missing.isEmpty()) {
+            repairPutsSent += missing.size();
+            sendPuts(item, OptionalLong.empty(), missing, t, stored -> {});
+          }
+        });
+  }
+
+  /** Handoff: a newly met node closer to an item than its farthest known holder gets the item. */
+  private void onNewNode(Contact contact) {
+    for (Map.Entry<NodeId, ItemHealth> e : health.entrySet()) {
+      NodeId farthest = e.getValue().farthestHolder;
+      if (farthest != null
+          && e.getKey().compareDistance(contact.id(), farthest) < 0
+          && handoffs.size() < 4096) {
+        handoffs.add(new Handoff(contact, e.getKey()));
+      }
+    }
+  }
+
+  /** Sends queued handoffs at no more than {@code handoffsPerSecond}: get (for a token and its seq), then put. */
+  private void runHandoffs(long now) {
+    long elapsedSeconds = Math.max(1, (now - lastHandoffRun) / SECOND);
+    lastHandoffRun = now;
+    long budget = Math.min(elapsedSeconds * config.handoffsPerSecond(), 10L * config.handoffsPerSecond());
+    while (budget-- > 0 && !handoffs.isEmpty()) {
+      Handoff h = handoffs.poll();
+      items.get(h.target(), now).ifPresent(item -> handOff(item, h.to()));
+    }
+  }
+
+  private void handOff(Item item, Contact to) {
+    LookupTask task = new LookupTask(item.target(), LookupKind.GET);
+    BDictionary.Builder args = BDictionary.builder().put("target", item.target().toBytes());
+    if (item instanceof MutableItem m) {
+      task.salt = m.salt();
+      task.knownSeq = OptionalLong.of(m.seq());
+      args.put("seq", m.seq());
+    }
+    sendQuery(
+        to.endpoint(),
+        "get",
+        args,
+        new RpcCallback() {
+          @Override
+          public void onResponse(Response r, Endpoint from, long rttNanos) {
+            if (!r.responder().equals(to.id()) || r.token().isEmpty()) {
+              return;
+            }
+            task.tokens.put(to.id(), r.token().get());
+            task.onItemReply(to.id(), r.body());
+            boolean has = item instanceof MutableItem ? task.holds(to.id()) : task.holders.contains(to.id());
+            if (!has) {
+              handoffsSent++;
+              sendPuts(item, OptionalLong.empty(), List.of(to), task, stored -> {});
+            }
+          }
+
+          @Override
+          public void onError(ErrorReply error) {}
+
+          @Override
+          public void onTimeout() {}
+        },
+        false);
+  }
+
+  /**
+   * Graceful shutdown, first half: puts every held item to the nodes now responsible for it (at most
+   * {@code maxConcurrentItemChecks} at a time). Completes with the number of items handed off; close the node
+   * afterwards.
+   */
+  public CompletableFuture<Integer> handOffAll() {
+    CompletableFuture<Integer> future = track(new CompletableFuture<>());
+    if (future.isDone()) {
+      return future;
+    }
+    ArrayDeque<NodeId> queue = new ArrayDeque<>(items.targets());
+    int[] state = {0, 0}; // in flight, handed off
+    Runnable[] pump = new Runnable[1];
+    pump[0] =
+        () -> {
+          long now = clock.nanos();
+          while (state[0] < config.maxConcurrentItemChecks() && !queue.isEmpty()) {
+            Optional<Item> item = items.get(queue.poll(), now);
+            if (item.isEmpty()) {
+              continue;
+            }
+            state[0]++;
+            putItem(item.get(), OptionalLong.empty())
+                .whenComplete(
+                    (r, e) -> {
+                      state[0]--;
+                      if (r != null && !r.storedOn().isEmpty()) {
+                        state[1]++;
+                      }
+                      pump[0].run();
+                    });
+          }
+          if (state[0] == 0 && queue.isEmpty()) {
+            future.complete(state[1]);
+          }
+        };
+    pump[0].run();
+    return future;
+  }
+
+  /** Replication health of the held items, from their last checks. */
+  public DurabilityStats durabilityStats() {
+    int below = 0;
+    int checked = 0;
+    long sum = 0;
+    for (ItemHealth h : health.values()) {
+      if (h.replicas >= 0) {
+        checked++;
+        sum += h.replicas;
+        if (h.replicas < config.k()) {
+          below++;
+        }
+      }
+    }
+    return new DurabilityStats(
+        items.size(),
+        itemsChecked,
+        below,
+        checked == 0 ? 0.0 : (double) sum / checked,
+        repairPutsSent,
+        handoffsSent,
+        durable.size(),
+        republishesSent);
+  }
+
+  /** Copies seen among the k closest nodes at the last check of each held item (-1: not checked yet). */
+  public Map<NodeId, Integer> replicaCounts() {
+    Map<NodeId, Integer> out = new TreeMap<>();
+    health.forEach((t, h) -> out.put(t, h.replicas));
+    return out;
   }
 
   /** Items this node holds for others (BEP 44). */

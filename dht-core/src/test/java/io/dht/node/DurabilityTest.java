@@ -1,0 +1,112 @@
+package io.dht.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dht.id.Contact;
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import io.dht.item.ImmutableItem;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** Items survive churn: holders repair missing copies, newcomers get handoffs, publishers re-put. */
+class DurabilityTest {
+  private static final long MINUTE = 60_000 * TestNetwork.MS;
+  private static final DhtConfig CONFIG =
+      DhtConfig.privateNetwork().toBuilder()
+          .itemCheckInterval(Duration.ofMinutes(2))
+          .republishInterval(Duration.ofMinutes(10))
+          .build();
+
+  private static TestNetwork swarm(int size, long seed) {
+    TestNetwork net = new TestNetwork(seed);
+    DhtNode seedNode = net.add(CONFIG);
+    Endpoint seedEp = net.endpointOf(seedNode);
+    for (int i = 1; i < size; i++) {
+      net.await(net.add(CONFIG).bootstrap(List.of(seedEp)));
+    }
+    net.runFor(MINUTE / 2);
+    return net;
+  }
+
+  private static int liveHolders(TestNetwork net, NodeId target) {
+    int n = 0;
+    for (DhtNode node : net.list) {
+      if (!node.isClosed() && node.itemStore().get(target, net.now).isPresent()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void holdersRepairCopiesAfterMostHoldersCrash() {
+    TestNetwork net = swarm(80, 21);
+    DhtNode publisher = net.list.get(1);
+    ImmutableItem item = ImmutableItem.ofBytes("survive".getBytes(StandardCharsets.UTF_8));
+    PutResult put = net.await(publisher.putItem(item, OptionalLong.empty()));
+    assertThat(put.storedOn()).hasSize(8);
+    publisher.close(); // the publisher leaves for good: only holder-side repair can help now
+
+    // crash 6 of the 8 holders at once
+    List<Contact> holders = new ArrayList<>(put.storedOn());
+    for (int i = 0; i < 6; i++) {
+      net.nodes.get(holders.get(i).endpoint()).close();
+    }
+    assertThat(liveHolders(net, item.target())).isEqualTo(2);
+
+    net.runFor(10 * MINUTE);
+
+    assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
+    DhtNode reader = net.list.stream().filter(n -> !n.isClosed()).reduce((a, b) -> b).orElseThrow();
+    ItemResult got = net.await(reader.getItem(item.target(), new byte[0]));
+    assertThat(got.item()).contains(item);
+    long repairs = net.list.stream().mapToLong(n -> n.durabilityStats().repairPutsSent()).sum();
+    assertThat(repairs).isGreaterThanOrEqualTo(6);
+  }
+
+  @Test
+  void newcomerCloserToAnItemReceivesIt() {
+    TestNetwork net = swarm(60, 22);
+    ImmutableItem item = ImmutableItem.ofBytes("handoff".getBytes(StandardCharsets.UTF_8));
+    net.await(net.list.get(2).putItem(item, OptionalLong.empty()));
+    net.runFor(6 * MINUTE); // holders check once and learn their farthest holder
+    // a node whose id is the item's target itself: closer than anyone
+    DhtNode newcomer = net.add(CONFIG, Endpoint.parse("10.200.0.1:6881"), item.target());
+    net.await(newcomer.bootstrap(List.of(net.endpointOf(net.list.get(0)))));
+    net.runFor(2 * MINUTE);
+    assertThat(newcomer.itemStore().get(item.target(), net.now)).isPresent();
+    assertThat(net.list.stream().mapToLong(n -> n.durabilityStats().handoffsSent()).sum()).isPositive();
+  }
+
+  @Test
+  void durablePutKeepsAnItemAlivePastItsLifetime() {
+    TestNetwork net = swarm(40, 23);
+    DhtNode publisher = net.list.get(3);
+    ImmutableItem item = ImmutableItem.ofBytes("forever".getBytes(StandardCharsets.UTF_8));
+    net.await(publisher.putDurable(item));
+    net.runFor(150 * MINUTE); // longer than the 2-hour item lifetime
+    assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
+    assertThat(publisher.durabilityStats().republishesSent()).isGreaterThanOrEqualTo(10);
+
+    publisher.cancelDurable(item.target());
+    net.runFor(150 * MINUTE);
+    assertThat(liveHolders(net, item.target())).isZero(); // no one re-puts it any more: it expires
+  }
+
+  @Test
+  void gracefulShutdownHandsItemsToTheNextResponsibleNodes() {
+    TestNetwork net = swarm(50, 24);
+    ImmutableItem item = ImmutableItem.ofBytes("bye".getBytes(StandardCharsets.UTF_8));
+    PutResult put = net.await(net.list.get(4).putItem(item, OptionalLong.empty()));
+    DhtNode leaving = net.nodes.get(put.storedOn().get(0).endpoint());
+    int handed = net.await(leaving.handOffAll());
+    assertThat(handed).isEqualTo(1);
+    leaving.close();
+    assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
+  }
+}
