@@ -1347,6 +1347,11 @@ public final class DhtNode {
     return items;
   }
 
+  /** Peers announced to this node (for persistence: install a journal, restore saved peers). */
+  public PeerStore peerStore() {
+    return peers;
+  }
+
   // ------------------------------------------------------------------ lookups
 
   private enum LookupKind {

@@ -27,6 +27,28 @@ public final class PeerStore {
   private final int maxInfoHashes;
   private final Map<NodeId, Swarm> swarms = new HashMap<>();
   private int peerCount;
+  private Journal journal = (infoHash, peer, seed) -> {};
+
+  /**
+   * Told of every stored announce, so that the application can persist peers (it stamps them with wall-clock time
+   * and replays them with {@link #restore} after a restart).
+   */
+  @FunctionalInterface
+  public interface Journal {
+    void announced(NodeId infoHash, Endpoint peer, boolean seed);
+  }
+
+  /** Installs the journal (one at a time; the default does nothing). */
+  public void setJournal(Journal journal) {
+    this.journal = journal;
+  }
+
+  /** Re-inserts a persisted peer that was announced {@code ageNanos} ago, without journaling it again. */
+  public void restore(NodeId infoHash, Endpoint peer, boolean seed, long ageNanos, long now) {
+    if (ageNanos < ttlNanos) {
+      store(infoHash, peer, seed, now - Math.max(0, ageNanos));
+    }
+  }
 
   private static final class Peer {
     final Endpoint endpoint;
@@ -59,6 +81,11 @@ public final class PeerStore {
 
   /** Stores or refreshes {@code peer} under {@code infoHash}; {@code seed} is BEP 33's flag. */
   public void announce(NodeId infoHash, Endpoint peer, boolean seed, long now) {
+    store(infoHash, peer, seed, now);
+    journal.announced(infoHash, peer, seed);
+  }
+
+  private void store(NodeId infoHash, Endpoint peer, boolean seed, long now) {
     Swarm swarm = swarms.get(infoHash);
     if (swarm == null) {
       if (swarms.size() >= maxInfoHashes) {
@@ -78,7 +105,7 @@ public final class PeerStore {
       }
     }
     swarm.peers.put(peer.address(), new Peer(peer, now, seed));
-    swarm.newestNanos = now;
+    swarm.newestNanos = Math.max(swarm.newestNanos, now);
   }
 
   private void evictStalestSwarm() {
@@ -165,8 +192,6 @@ public final class PeerStore {
         if (now - p.next().announcedNanos >= ttlNanos) {
           p.remove();
           peerCount--;
-        } else {
-          break; // announce order: the rest are newer
         }
       }
       if (s.peers.isEmpty()) {
