@@ -37,6 +37,8 @@ import java.time.Duration;
  *     holding it? Copies are re-put only where missing
  * @param maxConcurrentItemChecks item checks (lookups) in flight at once; the rest wait their turn
  * @param handoffsPerSecond items pushed per second to newly met nodes that became responsible for them
+ * @param maxReplyBytesPerSecond cap on the bytes of replies and errors we send per second (bursts of 3 s);
+ *     beyond it incoming queries go unanswered; 0 disables the cap
  */
 public record DhtConfig(
     int k,
@@ -66,7 +68,8 @@ public record DhtConfig(
     Duration republishInterval,
     Duration itemCheckInterval,
     int maxConcurrentItemChecks,
-    int handoffsPerSecond) {
+    int handoffsPerSecond,
+    int maxReplyBytesPerSecond) {
 
   public DhtConfig {
     requirePositive("k", k);
@@ -103,6 +106,9 @@ public record DhtConfig(
     }
     requirePositive("maxConcurrentItemChecks", maxConcurrentItemChecks);
     requirePositive("handoffsPerSecond", handoffsPerSecond);
+    if (maxReplyBytesPerSecond < 0) {
+      throw new IllegalArgumentException("maxReplyBytesPerSecond must be >= 0");
+    }
     if (republishInterval == null || republishInterval.isNegative() || republishInterval.isZero()
         || itemCheckInterval == null || itemCheckInterval.isNegative() || itemCheckInterval.isZero()) {
       throw new IllegalArgumentException("republish and item check intervals must be positive");
@@ -152,7 +158,8 @@ public record DhtConfig(
         Duration.ofHours(1),
         Duration.ofMinutes(30),
         2,
-        20);
+        20,
+        64_000);
   }
 
   /**
@@ -160,7 +167,12 @@ public record DhtConfig(
    * throttling (one process may host many nodes that talk a lot), no BEP 42 id changes.
    */
   public static DhtConfig privateNetwork() {
-    return defaults().toBuilder().maxNodesPerSubnetInBucket(8).queryRatePerIp(0).secureNodeId(false).build();
+    return defaults().toBuilder()
+        .maxNodesPerSubnetInBucket(8)
+        .queryRatePerIp(0)
+        .maxReplyBytesPerSecond(0)
+        .secureNodeId(false)
+        .build();
   }
 
   /** A builder holding this config's values. */
@@ -201,6 +213,11 @@ public record DhtConfig(
     return toBuilder().queryRatePerIp(perSecond).queryBurstPerIp(burst).build();
   }
 
+  /** No per-IP throttling and no reply-bytes cap: for benchmarks and trusted private networks. */
+  public DhtConfig withoutRateLimits() {
+    return toBuilder().queryRatePerIp(0).maxReplyBytesPerSecond(0).build();
+  }
+
   /** Mutable companion used to derive configs; validation happens in {@link #build()}. */
   public static final class Builder {
     private int k;
@@ -231,6 +248,7 @@ public record DhtConfig(
     private Duration itemCheckInterval;
     private int maxConcurrentItemChecks;
     private int handoffsPerSecond;
+    private int maxReplyBytesPerSecond;
 
     private Builder(DhtConfig c) {
       k = c.k;
@@ -261,6 +279,7 @@ public record DhtConfig(
       itemCheckInterval = c.itemCheckInterval;
       maxConcurrentItemChecks = c.maxConcurrentItemChecks;
       handoffsPerSecond = c.handoffsPerSecond;
+      maxReplyBytesPerSecond = c.maxReplyBytesPerSecond;
     }
 
     public Builder k(int v) { k = v; return this; }
@@ -291,13 +310,15 @@ public record DhtConfig(
     public Builder itemCheckInterval(Duration v) { itemCheckInterval = v; return this; }
     public Builder maxConcurrentItemChecks(int v) { maxConcurrentItemChecks = v; return this; }
     public Builder handoffsPerSecond(int v) { handoffsPerSecond = v; return this; }
+    public Builder maxReplyBytesPerSecond(int v) { maxReplyBytesPerSecond = v; return this; }
 
     public DhtConfig build() {
       return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
           maxInFlightRpcs, replacementCacheSize, maxNodesPerSubnetInBucket, oneNodePerIp, questionableAfter,
           bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes,
           maxReplyBytes, clientVersion, readOnly, queryRatePerIp, queryBurstPerIp, sampleInterval, secureNodeId,
-          republishInterval, itemCheckInterval, maxConcurrentItemChecks, handoffsPerSecond);
+          republishInterval, itemCheckInterval, maxConcurrentItemChecks, handoffsPerSecond,
+          maxReplyBytesPerSecond);
     }
   }
 }

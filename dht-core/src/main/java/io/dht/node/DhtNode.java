@@ -123,6 +123,9 @@ public final class DhtNode {
   private long idChanges;
   private long itemGetsIn;
   private long itemPutsIn;
+  private long repliesDropped;
+  private long replyBudgetBytes;
+  private long replyBudgetTime;
 
   // durability (BEP 44 items kept alive through churn)
   private final TreeMap<NodeId, ItemHealth> health = new TreeMap<>();
@@ -184,6 +187,8 @@ public final class DhtNode {
             config.rpcTimeoutInitial().toNanos(),
             config.rpcTimeoutMin().toNanos(),
             config.rpcTimeoutMax().toNanos());
+    this.replyBudgetBytes = 3L * config.maxReplyBytesPerSecond();
+    this.replyBudgetTime = now;
     this.lastStalestPing = now;
     this.lastExpiry = now;
     schedule(now + MAINTENANCE_PERIOD, this::maintain);
@@ -484,6 +489,11 @@ public final class DhtNode {
     if (!query.readOnly()) {
       RoutingTable table = tableFor(from);
       table.onQuery(sender, now);
+      // mldht's id-mismatch rule: a known IP with a new id is not believed until the old entry fails to answer
+      table
+          .contactAt(from.address())
+          .filter(known -> !known.id().equals(sender.id()))
+          .ifPresent(known -> pingForTable(known.endpoint(), known.id()));
       if (!table.contains(sender.id())
           && pinging.size() < MAX_VERIFICATIONS
           && table.wouldAccept(sender, now)) {
@@ -711,16 +721,38 @@ public final class DhtNode {
     if (bytes.length > Math.max(maxBytes, config.maxReplyBytes()) || bytes.length > 1500) {
       return; // only an absurd transaction id can do this; an oversized reply is never sent
     }
-    send(to, bytes);
+    if (withinReplyBudget(bytes.length)) {
+      send(to, bytes);
+    }
   }
 
   private void sendError(Endpoint to, BString tid, int code, String text) {
     byte[] bytes = KrpcCodec.encodeError(tid, code, text, to, version);
-    if (bytes.length > config.maxReplyBytes()) {
+    if (bytes.length > config.maxReplyBytes() || !withinReplyBudget(bytes.length)) {
       return;
     }
     errorsSent++;
     send(to, bytes);
+  }
+
+  /** The reply-bytes cap: a token bucket of {@code maxReplyBytesPerSecond} with 3 s of burst. */
+  private boolean withinReplyBudget(int bytes) {
+    int rate = config.maxReplyBytesPerSecond();
+    if (rate == 0) {
+      return true;
+    }
+    long now = clock.nanos();
+    long cap = 3L * rate;
+    long elapsed = Math.max(0, now - replyBudgetTime);
+    replyBudgetTime = now;
+    long refill = elapsed >= 3 * SECOND ? cap : elapsed * rate / SECOND;
+    replyBudgetBytes = Math.min(cap, replyBudgetBytes + refill);
+    if (replyBudgetBytes < bytes) {
+      repliesDropped++;
+      return false;
+    }
+    replyBudgetBytes -= bytes;
+    return true;
   }
 
   // ------------------------------------------------------------------ routing-table upkeep
@@ -741,6 +773,9 @@ public final class DhtNode {
                 pinging.remove(endpoint);
                 if (expected == null || r.responder().equals(expected)) {
                   learn(new Contact(r.responder(), from));
+                } else {
+                  // another id answers at the address we knew: the old entry has failed
+                  tableFor(endpoint).onTimeout(endpoint, clock.nanos());
                 }
               }
 
@@ -1671,7 +1706,8 @@ public final class DhtNode {
         idChanges,
         itemGetsIn,
         itemPutsIn,
-        items.size());
+        items.size(),
+        repliesDropped);
   }
 
   /** Stops the node: outstanding futures fail with {@link NodeClosedException}; later calls are ignored. */

@@ -34,6 +34,7 @@ package io.dht.node;
  * @param itemGetsIn BEP 44 get queries received
  * @param itemPutsIn BEP 44 put queries received
  * @param storedItems BEP 44 items held for others
+ * @param repliesDropped replies not sent because of the reply-bytes cap
  */
 public record NodeStats(
     long datagramsIn,
@@ -66,4 +67,5 @@ public record NodeStats(
     long idChanges,
     long itemGetsIn,
     long itemPutsIn,
-    int storedItems) {}
+    int storedItems,
+    long repliesDropped) {}

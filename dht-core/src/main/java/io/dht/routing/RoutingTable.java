@@ -104,6 +104,12 @@ public final class RoutingTable {
     return buckets.size();
   }
 
+  /** The entry that holds {@code address}, if any (one entry per IP). */
+  public Optional<Contact> contactAt(InetAddress address) {
+    Entry e = byIp.get(address);
+    return e == null ? Optional.empty() : Optional.of(e.contact);
+  }
+
   public boolean contains(NodeId id) {
     return byId.containsKey(id);
   }
