@@ -1,0 +1,525 @@
+package io.dht.interop;
+
+import io.dht.id.Endpoint;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * Test fixture: a cluster of webtorrent {@code bittorrent-dht} nodes (JavaScript, run by {@code node}) on
+ * 127.0.0.&lt;hostBase+i&gt;:&lt;port+i&gt;, driven through {@code interop/js-cluster.mjs} by JSON lines on its
+ * stdin. Installs {@code bittorrent-dht@}{@value #PACKAGE_VERSION} with npm into {@code target/js-peers/} on first
+ * use. The executables are {@code node} and {@code npm} from the PATH, or the system properties
+ * {@code dht.peers.node} and {@code dht.peers.npm} (a bad path there shows the skip/fail behaviour).
+ *
+ * <p>Threads: one daemon thread reads the script's stdout and completes the waiting requests; callers block on
+ * their request with a bound. Every wait here is bounded; the process is stopped through its {@link Process}
+ * handle, never by name. The script also exits by itself on stdin EOF (this JVM died) and after its TTL.
+ */
+final class JsDhtCluster implements AutoCloseable {
+  static final String PACKAGE = "bittorrent-dht";
+  static final String PACKAGE_VERSION = "11.0.12";
+  /** Set to 1 (CI does) to turn a missing peer into a test failure instead of a skip. */
+  static final String REQUIRE_ENV = "DHT_REQUIRE_PEERS";
+
+  private static final String SCRIPT = "js-cluster.mjs";
+  private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration STOP_STEP = Duration.ofSeconds(3);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+  private static final int TTL_SECONDS = 300;
+  private static final int KEPT_LINES = 200;
+
+  /** The peer cannot run on this machine: no node or npm, or the install failed. */
+  static final class UnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message) {
+      super(message);
+    }
+  }
+
+  /** One JS node as {@code info} reports it. */
+  record Node(int index, Endpoint endpoint, String id, int tableSize, List<String> contacts) {}
+
+  /** A JS lookup: peers found ("ip:port") and where each came from ("peer&lt;-ip:port" or "peer&lt;-local"). */
+  record Lookup(List<String> peers, List<String> sources) {}
+
+  private final Process process;
+  private final Writer stdin;
+  private final Thread reader;
+  private final Path stderrLog;
+  private final List<Endpoint> endpoints;
+  private final Map<Long, CompletableFuture<JsonLine>> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<JsonLine> ready = new CompletableFuture<>();
+  private final Deque<String> lines = new ArrayDeque<>(); // guarded by itself
+  private final AtomicInteger tags = new AtomicInteger();
+
+  private JsDhtCluster(Process process, Path stderrLog, List<Endpoint> endpoints) {
+    this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    this.stderrLog = stderrLog;
+    this.endpoints = List.copyOf(endpoints);
+    this.reader = new Thread(this::readStdout, "js-cluster-stdout-" + process.pid());
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  // ------------------------------------------------------------------ availability and install
+
+  /** The folder holding node_modules and the script: {@code <module>/target/js-peers}. */
+  static Path workDir() {
+    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target").resolve("js-peers");
+  }
+
+  private static String nodeCommand() {
+    return System.getProperty("dht.peers.node", "node");
+  }
+
+  private static String npmCommand() {
+    return System.getProperty("dht.peers.npm", "npm");
+  }
+
+  static boolean peersRequired() {
+    String v = System.getenv(REQUIRE_ENV);
+    return "1".equals(v) || "true".equalsIgnoreCase(v);
+  }
+
+  /**
+   * What to do about an unavailable peer: returns the reason to skip with ({@code Assumptions}), or fails right
+   * here when {@value #REQUIRE_ENV}=1.
+   */
+  static String skipReasonOrFail(UnavailableException e) {
+    String why = "JavaScript DHT peer unavailable: " + e.getMessage();
+    if (peersRequired()) {
+      return Assertions.fail(why + " (" + REQUIRE_ENV + "=1 makes this a failure)");
+    }
+    return why + " (skipped; set " + REQUIRE_ENV + "=1 to fail instead)";
+  }
+
+  /**
+   * Makes sure node runs, {@value #PACKAGE}@{@value #PACKAGE_VERSION} is installed in {@link #workDir()} (if not,
+   * installs it with npm, bounded by 5 minutes), and the cluster script sits next to node_modules. Returns the
+   * folder.
+   */
+  static Path install() throws UnavailableException {
+    Path dir = workDir();
+    String nodeVersion = probe(nodeCommand(), "--version");
+    try {
+      Files.createDirectories(dir);
+      if (!PACKAGE_VERSION.equals(installedVersion(dir))) {
+        String npmVersion = probe(npmCommand(), "--version");
+        Path manifest = dir.resolve("package.json");
+        if (!Files.exists(manifest)) {
+          // Anchors npm here: without a package.json it installs into the nearest parent that has one.
+          Files.writeString(manifest, "{\"name\":\"dht-interop-peers\",\"private\":true}\n");
+        }
+        Path log = dir.resolve("npm-install.log");
+        ProcessBuilder pb =
+            new ProcessBuilder(
+                    npmCommand(), "install", "--no-audit", "--no-fund", "--loglevel=error", // not --silent:
+                    PACKAGE + "@" + PACKAGE_VERSION) // its errors are the reason we report
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("npm_config_update_notifier", "false");
+        long start = System.nanoTime();
+        int exit = runBounded(pb, INSTALL_TIMEOUT, "npm install");
+        String version = installedVersion(dir);
+        if (exit != 0 || !PACKAGE_VERSION.equals(version)) {
+          throw new UnavailableException(
+              "npm " + npmVersion + " install of " + PACKAGE + "@" + PACKAGE_VERSION + " failed (exit " + exit
+                  + ", installed " + version + "): " + head(log, 4) + " (full log: " + log + ")");
+        }
+        System.out.printf(
+            "[js-peers] installed %s@%s with npm %s in %d ms into %s%n",
+            PACKAGE, PACKAGE_VERSION, npmVersion, (System.nanoTime() - start) / 1_000_000, dir);
+      }
+      try (InputStream in = JsDhtCluster.class.getResourceAsStream("/interop/" + SCRIPT)) {
+        if (in == null) {
+          throw new IllegalStateException("test resource /interop/" + SCRIPT + " is missing");
+        }
+        Path tmp = Files.createTempFile(dir, SCRIPT, ".tmp");
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, dir.resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + dir, e);
+    }
+    System.out.printf("[js-peers] node %s, %s@%s in %s%n", nodeVersion, PACKAGE, PACKAGE_VERSION, dir);
+    return dir;
+  }
+
+  /** The installed version, or "none". */
+  private static String installedVersion(Path dir) {
+    Path manifest = dir.resolve("node_modules").resolve(PACKAGE).resolve("package.json");
+    try {
+      return JsonLine.parse(Files.readString(manifest)).string("version").orElse("none");
+    } catch (IOException | IllegalArgumentException e) {
+      return "none";
+    }
+  }
+
+  /** Runs {@code command arg} and returns its first output line; unavailable when it cannot run. */
+  private static String probe(String command, String arg) throws UnavailableException {
+    try {
+      Path out = Files.createTempFile("js-peers-probe", ".txt");
+      try {
+        ProcessBuilder pb =
+            new ProcessBuilder(command, arg).redirectErrorStream(true).redirectOutput(out.toFile());
+        int exit = runBounded(pb, PROBE_TIMEOUT, command + " " + arg);
+        String text = Files.readString(out).trim();
+        if (exit != 0) {
+          throw new UnavailableException("'" + command + " " + arg + "' exited " + exit + ": " + text);
+        }
+        return text.lines().findFirst().orElse("?");
+      } finally {
+        Files.deleteIfExists(out);
+      }
+    } catch (IOException e) {
+      throw new UnavailableException("cannot run '" + command + "': " + e.getMessage());
+    }
+  }
+
+  /** Starts and waits for a process with a bound; on timeout stops it and reports exit -1. */
+  private static int runBounded(ProcessBuilder pb, Duration timeout, String what)
+      throws IOException, UnavailableException {
+    Process p = pb.start();
+    try {
+      if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        return p.exitValue();
+      }
+      stop(p);
+      throw new UnavailableException(what + " did not finish within " + timeout.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop(p);
+      throw new UnavailableException(what + " interrupted");
+    }
+  }
+
+  /** destroy, then destroyForcibly, each with a bounded wait. */
+  private static void stop(Process p) {
+    try {
+      p.destroy();
+      if (!p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The first non-blank lines of a file, on one line. */
+  private static String head(Path file, int lineCount) {
+    try (var all = Files.lines(file)) {
+      return all.filter(l -> !l.isBlank()).limit(lineCount).collect(Collectors.joining(" | "));
+    } catch (IOException | UncheckedIOException e) {
+      return "(no " + file.getFileName() + ")";
+    }
+  }
+
+  private static String tail(Path file, int lineCount) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lineCount), all.size()));
+    } catch (IOException e) {
+      return "(no " + file.getFileName() + ")";
+    }
+  }
+
+  // ------------------------------------------------------------------ start and stop
+
+  /**
+   * Starts {@code n} nodes on 127.0.0.&lt;hostBase..hostBase+n-1&gt; at a random free port range in 20000-40000
+   * (retried on a clash) and waits for them to be ready. Node 0 bootstraps from {@code bootstrap} only (none:
+   * standalone), node i from nodes 0..i-1 plus {@code bootstrap}.
+   */
+  static JsDhtCluster start(Path dir, int n, int hostBase, List<Endpoint> bootstrap) {
+    if (n < 1 || hostBase < 1 || hostBase + n > 255) {
+      throw new IllegalArgumentException("bad cluster shape: n=" + n + " hostBase=" + hostBase);
+    }
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      int port = freePortRange(n, hostBase);
+      try {
+        return startAt(dir, n, hostBase, port, bootstrap);
+      } catch (IllegalStateException e) {
+        last = e; // most likely someone took a port between our check and node's bind
+        System.out.println("[js-peers] start attempt " + (attempt + 1) + " failed: " + e.getMessage());
+      }
+    }
+    throw last;
+  }
+
+  private static JsDhtCluster startAt(Path dir, int n, int hostBase, int port, List<Endpoint> bootstrap) {
+    List<String> command = new ArrayList<>(List.of(nodeCommand(), SCRIPT, "--n", Integer.toString(n),
+        "--host-base", Integer.toString(hostBase), "--port", Integer.toString(port),
+        "--ttl", Integer.toString(TTL_SECONDS)));
+    if (!bootstrap.isEmpty()) {
+      command.add("--bootstrap");
+      command.add(bootstrap.stream().map(Endpoint::toString).collect(Collectors.joining(",")));
+    }
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      endpoints.add(Endpoint.parse("127.0.0." + (hostBase + i) + ":" + (port + i)));
+    }
+    Path stderr = dir.resolve("cluster-" + port + ".stderr.log");
+    Process process;
+    try {
+      process =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectError(stderr.toFile())
+              .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + command + ": " + e.getMessage(), e);
+    }
+    JsDhtCluster cluster = new JsDhtCluster(process, stderr, endpoints);
+    try {
+      JsonLine line = cluster.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      System.out.println("[js-peers] ready (pid " + process.pid() + "): " + line);
+      return cluster;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cluster.close();
+      throw new IllegalStateException("interrupted while starting the JS cluster", e);
+    } catch (ExecutionException | TimeoutException e) {
+      String why = e instanceof TimeoutException ? "not ready within " + READY_TIMEOUT.toSeconds() + " s"
+          : String.valueOf(e.getCause().getMessage());
+      cluster.close();
+      throw new IllegalStateException(
+          "JS cluster " + String.join(" ", command) + ": " + why + "\n" + cluster.diagnostics());
+    }
+  }
+
+  /** A port p such that 127.0.0.&lt;hostBase+i&gt;:&lt;p+i&gt; is free for UDP for every i. */
+  private static int freePortRange(int n, int hostBase) {
+    for (int tries = 0; tries < 50; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000 - n);
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        try (DatagramSocket s =
+            new DatagramSocket(new InetSocketAddress(Endpoint.parseAddress("127.0.0." + (hostBase + i)), port + i))) {
+          free = s.isBound();
+        } catch (SocketException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free UDP port range on 127.0.0." + hostBase + "+");
+  }
+
+  /** Asks the script to quit, then stops the process: destroy, then destroyForcibly, each wait bounded. */
+  @Override
+  public void close() {
+    try {
+      synchronized (stdin) {
+        stdin.write("{\"op\":\"quit\"}\n");
+        stdin.close();
+      }
+    } catch (IOException e) {
+      // already gone
+    }
+    try {
+      if (!process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
+        stop(process);
+      }
+      reader.join(STOP_STEP.toMillis());
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private void readStdout() {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String text;
+      while ((text = in.readLine()) != null) {
+        remember(text);
+        JsonLine line;
+        try {
+          line = JsonLine.parse(text);
+        } catch (IllegalArgumentException e) {
+          continue; // not ours (a stray console.log); kept in the recent lines
+        }
+        if (line.string("event").filter("ready"::equals).isPresent()) {
+          ready.complete(line);
+        } else if (line.string("event").filter("fatal"::equals).isPresent()) {
+          ready.completeExceptionally(new IllegalStateException("fatal: " + line));
+        } else if (line.has("tag")) {
+          CompletableFuture<JsonLine> waiter = pending.remove(line.number("tag"));
+          if (waiter != null) {
+            waiter.complete(line);
+          }
+        }
+      }
+    } catch (IOException e) {
+      remember("(stdout read failed: " + e + ")");
+    }
+    String exit;
+    try {
+      exit = process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS) ? "exit " + process.exitValue() : "running";
+    } catch (InterruptedException e) {
+      exit = "unknown";
+    }
+    IllegalStateException gone = new IllegalStateException("js-cluster stdout closed (" + exit + ")");
+    ready.completeExceptionally(gone);
+    pending.values().forEach(f -> f.completeExceptionally(gone));
+  }
+
+  private void remember(String text) {
+    synchronized (lines) {
+      lines.addLast(text);
+      while (lines.size() > KEPT_LINES) {
+        lines.removeFirst();
+      }
+    }
+  }
+
+  /**
+   * Sends one command (a JSON object; a {@code tag} is added) and waits for its reply, which may have
+   * {@code "ok":false}. Throws {@link IllegalStateException} on timeout or when the process is gone.
+   */
+  JsonLine request(String json, Duration timeout) {
+    if (!json.startsWith("{") || json.length() < 3) {
+      throw new IllegalArgumentException("expected a non-empty JSON object: " + json);
+    }
+    long tag = tags.incrementAndGet();
+    CompletableFuture<JsonLine> reply = new CompletableFuture<>();
+    pending.put(tag, reply);
+    try {
+      synchronized (stdin) {
+        stdin.write("{\"tag\":" + tag + "," + json.substring(1) + "\n");
+        stdin.flush();
+      }
+      return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (IOException e) {
+      throw new IllegalStateException("js-cluster: cannot send " + json + ": " + e.getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("js-cluster: no reply to " + json + " within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("js-cluster: " + json + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for " + json, e);
+    } finally {
+      pending.remove(tag);
+    }
+  }
+
+  /** {@link #request} with the default bound; fails unless the reply says ok. */
+  private JsonLine ok(String json) {
+    JsonLine reply = request(json, REQUEST_TIMEOUT);
+    if (!reply.bool("ok")) {
+      throw new IllegalStateException("js-cluster: " + json + " failed: " + reply);
+    }
+    return reply;
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String hostPort(Endpoint e) {
+    return "\"host\":" + quote(e.address().getHostAddress()) + ",\"port\":" + e.port();
+  }
+
+  /** Endpoints of the JS nodes, by index. */
+  List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  List<Node> info() {
+    List<Node> nodes = new ArrayList<>();
+    for (JsonLine n : ok("{\"op\":\"info\"}").objects("nodes")) {
+      nodes.add(
+          new Node(
+              (int) n.number("node"),
+              Endpoint.parse(n.string("addr").orElseThrow()),
+              n.string("id").orElseThrow(),
+              (int) n.number("table"),
+              n.strings("contacts")));
+    }
+    return nodes;
+  }
+
+  /** JS node {@code node} sends one ping to {@code target}; the reply (id, keys, rkeys), or ok=false. */
+  JsonLine ping(int node, Endpoint target) {
+    return request("{\"op\":\"ping\",\"node\":" + node + "," + hostPort(target) + "}", REQUEST_TIMEOUT);
+  }
+
+  /** bittorrent-dht's own addNode: it pings the endpoint and adds it to its table when it answers. */
+  void addNode(int node, Endpoint target) {
+    ok("{\"op\":\"addnode\",\"node\":" + node + "," + hostPort(target) + "}");
+  }
+
+  /** Lookup, then announce_peer to the closest nodes that gave a token; returns how many acknowledged. */
+  int announce(int node, String infoHashHex, int port) {
+    return (int)
+        ok("{\"op\":\"announce\",\"node\":" + node + ",\"ih\":" + quote(infoHashHex) + ",\"port\":" + port + "}")
+            .number("hits");
+  }
+
+  Lookup lookup(int node, String infoHashHex) {
+    JsonLine r = ok("{\"op\":\"lookup\",\"node\":" + node + ",\"ih\":" + quote(infoHashHex) + "}");
+    return new Lookup(r.strings("peers"), r.strings("sources"));
+  }
+
+  /** One get_peers query from JS node {@code node} to {@code target}: id, token, values, nodes (count). */
+  JsonLine getPeers(int node, Endpoint target, String infoHashHex) {
+    return ok(
+        "{\"op\":\"getpeers\",\"node\":" + node + "," + hostPort(target) + ",\"ih\":" + quote(infoHashHex) + "}");
+  }
+
+  /** The script's recent stdout lines (replies and events such as announce_peer and warnings). */
+  List<String> recentLines() {
+    synchronized (lines) {
+      return new ArrayList<>(lines);
+    }
+  }
+
+  /** Process state, recent stdout lines and the stderr tail, for failure messages. */
+  String diagnostics() {
+    List<String> recent = recentLines();
+    return "js-cluster pid " + process.pid() + (process.isAlive() ? " running" : " exited")
+        + "; last stdout lines:\n  "
+        + String.join("\n  ", recent.subList(Math.max(0, recent.size() - 40), recent.size()))
+        + "\nstderr tail (" + stderrLog + "):\n  " + tail(stderrLog, 20).replace("\n", "\n  ");
+  }
+}
