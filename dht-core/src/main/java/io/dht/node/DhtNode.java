@@ -890,7 +890,7 @@ public final class DhtNode {
               id,
               LookupKind.FIND_NODE,
               learned,
-              (lookup, task) -> future.complete(task.lookupResult(lookup)));
+              (lookup, task) -> refreshAllBuckets(() -> future.complete(task.lookupResult(lookup))));
         };
     for (Endpoint seed : targets) {
       boolean sent =
@@ -928,6 +928,38 @@ public final class DhtNode {
     }
     maybeLookup.run();
     return future;
+  }
+
+  /**
+   * Kademlia's join: after the self-lookup, look up a random id in every bucket farther than our closest
+   * neighbours, so the table knows nodes at every distance (not only near our own id). Runs the lookups in
+   * parallel; {@code done} runs when all have finished.
+   */
+  private void refreshAllBuckets(Runnable done) {
+    List<NodeId> targets = new ArrayList<>();
+    for (RoutingTable table : new RoutingTable[] {table4, table6}) {
+      if (table.size() == 0) {
+        continue;
+      }
+      for (int i = 0; i < table.bucketCount() - 1; i++) {
+        targets.add(table.randomIdInBucket(i, random));
+      }
+    }
+    int[] outstanding = {targets.size()};
+    if (targets.isEmpty()) {
+      done.run();
+      return;
+    }
+    for (NodeId target : targets) {
+      startLookup(
+          target,
+          LookupKind.FIND_NODE,
+          (lookup, task) -> {
+            if (--outstanding[0] == 0) {
+              done.run();
+            }
+          });
+    }
   }
 
   /** Iterative find_node for {@code target}. */
