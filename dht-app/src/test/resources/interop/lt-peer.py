@@ -120,10 +120,11 @@ for hp in filter(None, opt.nodes.split(',')):
 PKT_RE = re.compile(r'^(<==|==>)\s*\[([0-9.]+):(\d+)\]')
 MAX_PACKETS = 20000
 packets = []  # (time, 'in'|'out', 'host:port', decoded dict or None, raw bytes)
+packets_dropped = 0  # trimmed from the front of packets; marks count from the first packet ever
 bootstrap_at = None
 listen_ok = False
-stats_alerts = []
-live_alerts = []
+stats_alerts = []  # (nodes, replacements)
+live_alerts = []  # ['id@host:port', ...]
 get_peers_replies = []  # (info-hash hex, [host:port])
 announces_in = []  # 'ih@ip:port'
 error_packets = []  # 'in|out/host:port/code msg'
@@ -134,7 +135,13 @@ def s(v):
     return v.decode('utf-8', 'replace') if isinstance(v, bytes) else str(v)
 
 
+def token(v):
+    """v as one reply token: no spaces, no commas (the list separator)."""
+    return re.sub(r'[\s,]+', '_', s(v))
+
+
 def on_packet(a):
+    global packets_dropped
     m = PKT_RE.match(a.message())
     if not m:
         return
@@ -150,11 +157,20 @@ def on_packet(a):
     packets.append((time.time(), direction, ep, msg, raw))
     if len(packets) > MAX_PACKETS:
         del packets[:MAX_PACKETS // 10]
+        packets_dropped += MAX_PACKETS // 10
     if msg is not None and msg.get(b'y') == b'e':
         err = msg.get(b'e')
-        detail = '%s/%s/%s' % (direction, ep, re.sub(r'\s+', '_', s(err)))
+        detail = '%s/%s/%s' % (direction, ep, token(err))
         error_packets.append(detail)
         log('KRPC error %s: %r' % (detail, raw))
+
+
+def packet_mark():
+    return packets_dropped + len(packets)
+
+
+def packets_since(mark):
+    return packets[max(0, mark - packets_dropped):]
 
 
 def pump(wait_ms=50):
@@ -172,10 +188,12 @@ def pump(wait_ms=50):
                 bootstrap_at = time.time()
         elif isinstance(a, lt.listen_succeeded_alert):
             listen_ok = True
+        # An alert is only valid until the next pop_alerts(): copy what we need now.
         elif isinstance(a, lt.dht_stats_alert):
-            stats_alerts.append(a)
+            rt = a.routing_table
+            stats_alerts.append((sum(b['num_nodes'] for b in rt), sum(b['num_replacements'] for b in rt)))
         elif isinstance(a, lt.dht_live_nodes_alert):
-            live_alerts.append(a)
+            live_alerts.append(['%s@%s:%d' % (n['nid'], n['endpoint'][0], n['endpoint'][1]) for n in a.nodes])
         elif isinstance(a, lt.dht_get_peers_reply_alert):
             get_peers_replies.append((str(a.info_hash), ['%s:%d' % (p[0], p[1]) for p in a.peers()]))
         elif isinstance(a, lt.dht_announce_alert):
@@ -196,7 +214,7 @@ def wait_until(pred, timeout):
 
 
 def node_id():
-    st = ses.dht_state()
+    st = ses.dht_state() or {}  # None until the DHT has started
     ids = st.get(b'node-id') or st.get('node-id') or []
     if isinstance(ids, (bytes, str)):
         ids = [ids]
@@ -241,13 +259,13 @@ def cmd_bootstrap(args):
 def cmd_ping(args):
     host, port, t = args[0], int(args[1]), float(args[2])
     ep = '%s:%d' % (host, port)
-    mark = len(packets)
+    mark = packet_mark()
     t0 = time.time()
     ses.add_dht_node((host, port))
 
     def reply():
         sent = {}
-        for when, d, e, msg, _ in packets[mark:]:
+        for when, d, e, msg, _ in packets_since(mark):
             if e != ep or msg is None:
                 continue
             if d == 'out' and msg.get(b'y') == b'q':
@@ -259,7 +277,7 @@ def cmd_ping(args):
     got = wait_until(reply, t)
     if not got:
         raise RuntimeError('no reply from %s within %.1f s (%d packets sent to it)' % (
-            ep, t, sum(1 for p in packets[mark:] if p[2] == ep and p[1] == 'out')))
+            ep, t, sum(1 for p in packets_since(mark) if p[2] == ep and p[1] == 'out')))
     msg, (q, sent_at) = got
     if msg.get(b'y') == b'e':
         raise RuntimeError('%s answered our %s with error %s' % (ep, q, s(msg.get(b'e'))))
@@ -278,13 +296,8 @@ def cmd_table(args):
     ses.dht_live_nodes(lt.sha1_hash(bytes.fromhex(nid)))
     if not wait_until(lambda: stats_alerts and live_alerts, t):
         raise RuntimeError('no dht_stats/dht_live_nodes alert within %.1f s' % t)
-    rt = stats_alerts[-1].routing_table
-    nodes = sum(b['num_nodes'] for b in rt)
-    repl = sum(b['num_replacements'] for b in rt)
-    live = []
-    for n in live_alerts[-1].nodes:
-        e = n['endpoint']
-        live.append('%s@%s:%d' % (n['nid'], e[0], e[1]))
+    nodes, repl = stats_alerts[-1]
+    live = live_alerts[-1]
     return 'nodes=%d replacements=%d live=%s' % (nodes, repl, ','.join(live))
 
 
@@ -308,7 +321,7 @@ def cmd_get_peers(args):
 
 def cmd_announce(args):
     ih, t = args[0].lower(), float(args[1])
-    mark = len(packets)
+    mark = packet_mark()
     ih_raw = bytes.fromhex(ih)
     atp = lt.parse_magnet_uri('magnet:?xt=urn:btih:' + ih)
     atp.save_path = save_dir
@@ -316,7 +329,7 @@ def cmd_announce(args):
 
     def progress():
         sent, acked, errors = {}, [], []
-        for _, d, e, msg, _ in packets[mark:]:
+        for _, d, e, msg, _ in packets_since(mark):
             if msg is None:
                 continue
             if d == 'out' and msg.get(b'q') == b'announce_peer' and field(msg, b'a', b'info_hash') == ih_raw:
@@ -325,7 +338,7 @@ def cmd_announce(args):
                 if msg.get(b'y') == b'r':
                     acked.append(e)
                 else:
-                    errors.append('%s/%s' % (e, re.sub(r'\s+', '_', s(msg.get(b'e')))))
+                    errors.append('%s/%s' % (e, token(msg.get(b'e'))))
         return sorted(set(sent.values())), acked, errors
 
     wait_until(lambda: progress()[1], t)

@@ -58,6 +58,11 @@ class LibtorrentInteropTest {
   /** Bound of a wait that repeats lookups, or of libtorrent's own announce after adding a torrent. */
   private static final Duration FIND = Duration.ofSeconds(15);
   private static final int JAVA_ANNOUNCE_PORT = 7002;
+  /**
+   * Budget of the whole class from the start of the setup: once spent, the remaining tests fail at once instead of
+   * each waiting out its own bound (a normal run takes 2-4 s).
+   */
+  private static final Duration CLASS_BUDGET = Duration.ofSeconds(90);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private static LibtorrentPeer lt;
@@ -121,6 +126,9 @@ class LibtorrentInteropTest {
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     assertThat(lt).as("libtorrent peer (see the setup output)").isNotNull();
+    assertThat(Duration.ofMillis(elapsedMillis()))
+        .as("time used since the setup started (the class budget; earlier steps used it up)")
+        .isLessThan(CLASS_BUDGET);
   }
 
   @AfterEach
@@ -147,7 +155,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(1)
-  @Timeout(30)
+  @Timeout(25)
   void libtorrentBootstrapsThroughJavaNodes() {
     long ms = lt.awaitBootstrap(FIND);
     System.out.println("[lt-interop] libtorrent bootstrap complete " + ms + " ms after its start");
@@ -177,7 +185,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(2)
-  @Timeout(20)
+  @Timeout(15)
   void javaNodePingsLibtorrentAndLearnsItsId() {
     NodeId ltId = lt.refreshId();
     PingResult pong = get(javaB.ping(lt.endpoint()), "ping of libtorrent");
@@ -189,7 +197,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(3)
-  @Timeout(20)
+  @Timeout(15)
   void libtorrentQueriesJavaNodeAndLearnsItsId() {
     long queriesBefore = get(javaC.stats(), "stats").queriesIn();
     // add_dht_node is how libtorrent's API contacts a node directly (the Debian binding has no dht_direct_request).
@@ -207,7 +215,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(4)
-  @Timeout(30)
+  @Timeout(25)
   void findNodeBothWays() {
     // Java D knows nobody but libtorrent: its bootstrap is libtorrent's find_node answers.
     javaD = startJava("127.0.0.54", List.of(lt.endpoint()));
@@ -243,7 +251,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(5)
-  @Timeout(40)
+  @Timeout(30)
   void libtorrentAnnounceIsFoundByJavaGetPeers() {
     NodeId infoHash = NodeId.random(RANDOM);
     long announcesBefore = sumStats(NodeStats::announcesIn);
@@ -271,7 +279,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(6)
-  @Timeout(40)
+  @Timeout(30)
   void javaAnnounceIsFoundByLibtorrentGetPeers() {
     NodeId infoHash = NodeId.random(RANDOM);
     AnnounceResult announced = get(javaB.announce(infoHash, JAVA_ANNOUNCE_PORT), "announce");
@@ -290,12 +298,17 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(7)
-  @Timeout(20)
+  @Timeout(10)
   void noProtocolErrorsEitherWay() {
     // Any KRPC error either way, or an undecodable or unmatched datagram at our side, is a wire bug on loopback.
     assertThat(lt.krpcErrors()).as("KRPC errors libtorrent sent or received").isEmpty();
     for (Dht d : JAVA) {
       NodeStats s = get(d.stats(), "stats");
+      System.out.printf(
+          "[lt-interop] %s: in %d datagrams (%d queries: %d ping, %d find_node, %d get_peers, %d announce_peer),"
+              + " %d responses, %d timeouts, %d unsolicited%n",
+          d.localEndpoint(), s.datagramsIn(), s.queriesIn(), s.pingsIn(), s.findNodesIn(), s.getPeersIn(),
+          s.announcesIn(), s.responsesIn(), s.timeouts(), s.unsolicited());
       assertThat(s.errorsSent()).as("error replies sent by %s", d).isZero();
       assertThat(s.undecodable()).as("undecodable datagrams at %s", d).isZero();
       assertThat(s.errorsIn()).as("KRPC errors received by %s", d).isZero();
@@ -304,7 +317,7 @@ class LibtorrentInteropTest {
 
   @Test
   @Order(8)
-  @Timeout(40)
+  @Timeout(30)
   void javaGetPeersDecodesLibtorrentValues() {
     // Runs last: it stops Java A, C and D so that libtorrent is the only holder of B's announce, and the peer
     // B's lookup finds can only come from the "values" of libtorrent's get_peers reply.

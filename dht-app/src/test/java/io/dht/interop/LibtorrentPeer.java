@@ -217,18 +217,22 @@ final class LibtorrentPeer implements AutoCloseable {
   // ------------------------------------------------------------------ start and stop
 
   /**
-   * Starts libtorrent on {@code host} at a random free port (retried on a clash) and waits until it listens and
-   * has a DHT node id. {@code routers} become its {@code dht_bootstrap_nodes} (queried while bootstrapping, never
-   * kept in its routing table); {@code nodes} are handed to {@code add_dht_node}. Call {@link #probe()} first.
+   * Starts libtorrent on {@code host} at a random free port and waits until it listens and has a DHT node id.
+   * {@code routers} become its {@code dht_bootstrap_nodes} (queried while bootstrapping, never kept in its routing
+   * table); {@code nodes} are handed to {@code add_dht_node}. A failed start is retried on the next address
+   * (127.0.0.x+1): the nodes it reached may already keep the failed instance, and nodes that allow one entry per IP
+   * would not take its successor at the same address. Call {@link #probe()} first.
    */
   static LibtorrentPeer start(String host, List<Endpoint> routers, List<Endpoint> nodes) {
+    byte[] address = Endpoint.parseAddress(host).getAddress();
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
-      int port = freePort(host);
+      String at = (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "."
+          + ((address[3] & 0xff) + attempt);
       try {
-        return startAt(Endpoint.parse(host + ":" + port), routers, nodes);
+        return startAt(Endpoint.parse(at + ":" + freePort(at)), routers, nodes);
       } catch (IllegalStateException e) {
-        last = e; // most likely someone took the port between our check and libtorrent's bind
+        last = e; // e.g. someone took the port between our check and libtorrent's bind
         System.out.println("[lt-peer] start attempt " + (attempt + 1) + " failed: " + e.getMessage());
       }
     }
