@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -999,66 +1000,71 @@ public final class DhtNode {
   private void announceTo(
       NodeId infoHash, int port, LookupTask task, Lookup lookup, CompletableFuture<AnnounceResult> future) {
     PeersResult found = task.peersResult(lookup);
-    List<Contact> targets = new ArrayList<>();
-    for (Contact c : lookup.closestResponded(Integer.MAX_VALUE)) {
-      if (task.tokens.containsKey(c.id())) {
-        targets.add(c);
-        if (targets.size() == config.k()) {
-          break;
-        }
-      }
-    }
-    List<Contact> stored = new ArrayList<>();
+    sendToEach(
+        task.tokenHolders(lookup),
+        "announce_peer",
+        c -> {
+          BDictionary.Builder args =
+              BDictionary.builder()
+                  .put("info_hash", infoHash.toBytes())
+                  .put("port", port == 0 ? 1L : port)
+                  .put("token", task.tokens.get(c.id()));
+          if (port == 0) {
+            args.put("implied_port", 1L);
+          }
+          return args;
+        },
+        stored -> future.complete(new AnnounceResult(infoHash, port, stored, found)));
+  }
+
+  /**
+   * Sends one query to each target and reports, once all have answered or timed out, those whose reply came from
+   * the id we expected.
+   */
+  private void sendToEach(
+      List<Contact> targets,
+      String method,
+      Function<Contact, BDictionary.Builder> argsFor,
+      Consumer<List<Contact>> done) {
+    List<Contact> acked = new ArrayList<>();
     int[] outstanding = {0};
     Runnable maybeDone =
         () -> {
           if (outstanding[0] == 0) {
-            future.complete(new AnnounceResult(infoHash, port, stored, found));
+            done.accept(acked);
           }
         };
     for (Contact c : targets) {
-      BDictionary.Builder args =
-          BDictionary.builder()
-              .put("info_hash", infoHash.toBytes())
-              .put("port", port == 0 ? 1L : port)
-              .put("token", task.tokens.get(c.id()));
-      if (port == 0) {
-        args.put("implied_port", 1L);
-      }
-      boolean sent =
-          sendQuery(
-              c.endpoint(),
-              "announce_peer",
-              args,
-              new RpcCallback() {
-                @Override
-                public void onResponse(Response r, Endpoint from, long rttNanos) {
-                  if (r.responder().equals(c.id())) {
-                    stored.add(c);
-                  }
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
+      RpcCallback callback =
+          new RpcCallback() {
+            @Override
+            public void onResponse(Response r, Endpoint from, long rttNanos) {
+              if (r.responder().equals(c.id())) {
+                acked.add(c);
+              }
+              outstanding[0]--;
+              maybeDone.run();
+            }
 
-                @Override
-                public void onError(ErrorReply e) {
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
+            @Override
+            public void onError(ErrorReply e) {
+              outstanding[0]--;
+              maybeDone.run();
+            }
 
-                @Override
-                public void onTimeout() {
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
-              },
-              false);
-      if (sent) {
+            @Override
+            public void onTimeout() {
+              outstanding[0]--;
+              maybeDone.run();
+            }
+          };
+      if (sendQuery(c.endpoint(), method, argsFor.apply(c), callback, false)) {
         outstanding[0]++;
       }
     }
     maybeDone.run();
   }
+
 
   // ------------------------------------------------------------------ BEP 44 client
 
@@ -1094,83 +1100,35 @@ public final class DhtNode {
     startLookup(
         task,
         List.of(),
-        (lookup, t) -> {
-          List<Contact> targets = new ArrayList<>();
-          for (Contact c : lookup.closestResponded(Integer.MAX_VALUE)) {
-            if (t.tokens.containsKey(c.id())) {
-              targets.add(c);
-              if (targets.size() == config.k()) {
-                break;
-              }
-            }
-          }
-          sendPuts(item, cas, targets, t, stored -> future.complete(
-              new PutResult(item.target(), stored, t.lookupResult(lookup))));
-        });
+        (lookup, t) ->
+          sendPuts(item, cas, t.tokenHolders(lookup), t, stored -> future.complete(
+              new PutResult(item.target(), stored, t.lookupResult(lookup)))));
     return future;
   }
 
   /** Puts {@code item} to each target (using the tokens in {@code task}); reports those that acknowledged. */
   private void sendPuts(
-      Item item,
-      OptionalLong cas,
-      List<Contact> targets,
-      LookupTask task,
-      Consumer<List<Contact>> done) {
-    List<Contact> stored = new ArrayList<>();
-    int[] outstanding = {0};
-    Runnable maybeDone =
-        () -> {
-          if (outstanding[0] == 0) {
-            done.accept(stored);
+      Item item, OptionalLong cas, List<Contact> targets, LookupTask task, Consumer<List<Contact>> done) {
+    sendToEach(
+        targets,
+        "put",
+        c -> {
+          BDictionary.Builder args =
+              BDictionary.builder().put("token", task.tokens.get(c.id())).put("v", decodeValue(item.value()));
+          if (item instanceof MutableItem m) {
+            args.put("k", m.publicKey()).put("sig", m.signature()).put("seq", m.seq());
+            if (m.salt().length() > 0) {
+              args.put("salt", m.salt());
+            }
+            if (cas.isPresent() && task.seqs.containsKey(c.id())) {
+              args.put("cas", cas.getAsLong()); // BEP 44: never send cas to a node that returned no data
+            }
           }
-        };
-    for (Contact c : targets) {
-      BDictionary.Builder args =
-          BDictionary.builder().put("token", task.tokens.get(c.id())).put("v", decodeValue(item.value()));
-      if (item instanceof MutableItem m) {
-        args.put("k", m.publicKey()).put("sig", m.signature()).put("seq", m.seq());
-        if (m.salt().length() > 0) {
-          args.put("salt", m.salt());
-        }
-        if (cas.isPresent() && task.seqs.containsKey(c.id())) {
-          args.put("cas", cas.getAsLong()); // BEP 44: never send cas to a node that returned no data
-        }
-      }
-      boolean sent =
-          sendQuery(
-              c.endpoint(),
-              "put",
-              args,
-              new RpcCallback() {
-                @Override
-                public void onResponse(Response r, Endpoint from, long rttNanos) {
-                  if (r.responder().equals(c.id())) {
-                    stored.add(c);
-                  }
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
-
-                @Override
-                public void onError(ErrorReply e) {
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
-
-                @Override
-                public void onTimeout() {
-                  outstanding[0]--;
-                  maybeDone.run();
-                }
-              },
-              false);
-      if (sent) {
-        outstanding[0]++;
-      }
-    }
-    maybeDone.run();
+          return args;
+        },
+        done);
   }
+
 
   // ------------------------------------------------------------------ durability
 
@@ -1464,6 +1422,20 @@ public final class DhtNode {
           lookup.responses(),
           lookup.failures(),
           lookup.durationNanos());
+    }
+
+    /** The k closest responders that gave us a write token: where announces and puts go. */
+    List<Contact> tokenHolders(Lookup lookup) {
+      List<Contact> out = new ArrayList<>(config.k());
+      for (Contact c : lookup.closestResponded(Integer.MAX_VALUE)) {
+        if (tokens.containsKey(c.id())) {
+          out.add(c);
+          if (out.size() == config.k()) {
+            break;
+          }
+        }
+      }
+      return out;
     }
 
     PeersResult peersResult(Lookup lookup) {
