@@ -79,7 +79,10 @@ class ItemsTest {
     // Nodes holding seq 1 refuse cas 7 (301); a node that held nothing ignores cas, as BEP 44 says.
     List<io.dht.id.Contact> wrongCas = net.await(net.list.get(2).putItem(v2, OptionalLong.of(7))).storedOn();
     assertThat(wrongCas).doesNotContainAnyElementsOf(holders);
-    assertThat(net.await(net.list.get(2).putItem(v2, OptionalLong.of(1))).storedOn()).hasSize(8);
+    // With the right cas every node accepts, except those that already took seq 2 above (cas 1 != 2: 301).
+    List<io.dht.id.Contact> rightCas = net.await(net.list.get(2).putItem(v2, OptionalLong.of(1))).storedOn();
+    assertThat(rightCas).doesNotContainAnyElementsOf(wrongCas);
+    assertThat(rightCas.size() + wrongCas.size()).isGreaterThanOrEqualTo(8);
   }
 
   @Test
