@@ -10,7 +10,9 @@ import java.time.Duration;
  * @param alpha lookup parallelism: queries in flight that are not yet stragglers (Kademlia: 3)
  * @param lookupMaxInFlight hard cap on a lookup's queries in flight, stragglers included
  * @param rpcTimeoutInitial timeout before any round trip has been measured
- * @param rpcTimeoutMin lower clamp of the adaptive timeout
+ * @param rpcTimeoutMin lower clamp of the adaptive timeout (1 s: one estimate covers every destination, and
+ *     round trips to distant nodes are several times the median; lookups do not wait for it, they widen around
+ *     stragglers after srtt + 2 rttvar)
  * @param rpcTimeoutMax upper clamp of the adaptive timeout
  * @param maxInFlightRpcs node-wide bound on outstanding queries; further queries fail fast
  * @param replacementCacheSize nodes kept per bucket in case a live entry goes bad
@@ -135,7 +137,7 @@ public record DhtConfig(
         3,
         10,
         Duration.ofSeconds(2),
-        Duration.ofMillis(250),
+        Duration.ofSeconds(1),
         Duration.ofSeconds(5),
         2048,
         8,

@@ -152,6 +152,11 @@ public final class DhtNode {
 
   /** BEP 44: stored items expire 2 hours after their last put. */
   public static final long ITEM_TTL_NANOS = 2 * 3600 * SECOND;
+  /**
+   * The only replies allowed past {@code maxReplyBytes}: BEP 44 gets carrying a value, since a 1000-byte value
+   * plus key, signature and id cannot fit in 1,024 bytes. Still within one unfragmented Ethernet datagram.
+   */
+  static final int ITEM_REPLY_MAX_BYTES = 1400;
   /** Items the default in-memory store keeps. */
   public static final int DEFAULT_MAX_ITEMS = 10_000;
 
@@ -603,8 +608,11 @@ public final class DhtNode {
     putNodes(withNodes, from, g.target(), g.want());
     byte[] full = KrpcCodec.encodeResponse(g.transactionId(), id, copy(withNodes), from, version);
     // A 1000-byte value leaves no room for nodes within the datagram budget: send the item without them.
-    reply(from, g.transactionId(), full.length <= config.maxReplyBytes() || stored.isEmpty() ? withNodes : body,
-        Integer.MAX_VALUE);
+    if (stored.isEmpty()) {
+      reply(from, g.transactionId(), withNodes);
+    } else {
+      reply(from, g.transactionId(), full.length <= config.maxReplyBytes() ? withNodes : body, ITEM_REPLY_MAX_BYTES);
+    }
   }
 
   private static BValue decodeValue(BString raw) {
@@ -719,7 +727,7 @@ public final class DhtNode {
    */
   private void reply(Endpoint to, BString tid, BDictionary.Builder body, int maxBytes) {
     byte[] bytes = KrpcCodec.encodeResponse(tid, id, body, to, version);
-    if (bytes.length > Math.max(maxBytes, config.maxReplyBytes()) || bytes.length > 1500) {
+    if (bytes.length > maxBytes) {
       return; // only an absurd transaction id can do this; an oversized reply is never sent
     }
     if (withinReplyBudget(bytes.length)) {

@@ -39,13 +39,19 @@ final class RttEstimator {
     return clamp(srtt + 4 * rttvar);
   }
 
-  /** When a lookup stops counting a query as active: srtt + 2 rttvar, clamped, never after the timeout. */
+  /**
+   * When a lookup stops counting a query as active: srtt + 2 rttvar (at least 50 ms), never after the timeout. It
+   * has no high floor: a lookup should widen around a slow node quickly, while the slow node keeps its full
+   * timeout to answer.
+   */
   long stragglerNanos() {
     if (srtt < 0) {
       return initialNanos / 2;
     }
-    return Math.min(clamp(srtt + 2 * rttvar), timeoutNanos());
+    return Math.min(Math.max(STRAGGLER_FLOOR_NANOS, srtt + 2 * rttvar), timeoutNanos());
   }
+
+  private static final long STRAGGLER_FLOOR_NANOS = 50_000_000L;
 
   long smoothedNanos() {
     return srtt;

@@ -357,14 +357,14 @@ public final class RoutingTable {
   }
 
   /**
-   * Up to {@code n} entries closest to {@code target}, nearest first; good and questionable entries only, bad
-   * ones are left out.
+   * Up to {@code n} entries closest to {@code target}, nearest first, leaving out every entry that failed its
+   * last query: we do not hand others (or our own lookups) nodes we have reason to think are gone.
    */
   public List<Contact> closest(NodeId target, int n, long now) {
     List<Entry> all = new ArrayList<>(byId.size());
     for (Bucket b : buckets) {
       for (Entry e : b.entries) {
-        if (stateOf(e, now) != State.BAD) {
+        if (e.failures == 0) {
           all.add(e);
         }
       }
