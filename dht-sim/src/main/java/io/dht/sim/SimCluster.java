@@ -1,0 +1,268 @@
+package io.dht.sim;
+
+import io.dht.id.Contact;
+import io.dht.id.Endpoint;
+import io.dht.id.NodeId;
+import io.dht.id.NodeIdSecurity;
+import io.dht.node.DhtNode;
+import io.dht.node.LookupResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * A simulated DHT: N {@link SimHost}s on one {@link SimNetwork}, one {@link Scheduler} and one seed. {@link
+ * #start(ClusterSpec)} builds it the way a real network grows: node 0 starts alone, then one node joins every
+ * {@code joinInterval} and bootstraps through node 0, and finally the network runs a while to settle.
+ *
+ * <p>Also the global view no real node has: which hosts are alive and which live nodes are truly closest to a
+ * target, for workloads to check lookups against. Everything runs on the caller's thread; failures name the seed.
+ */
+public final class SimCluster {
+  private final ClusterSpec spec;
+  private final SimRandom random;
+  private final VirtualClock clock;
+  private final Scheduler scheduler;
+  private final SimNetwork network;
+  private final List<SimHost> hosts = new ArrayList<>();
+  private int bootstrapFailures;
+
+  private SimCluster(ClusterSpec spec) {
+    this.spec = spec;
+    this.random = new SimRandom(spec.seed());
+    this.clock = new VirtualClock(0);
+    this.scheduler = new Scheduler(clock);
+    this.network = new SimNetwork(scheduler, spec.network(), random);
+  }
+
+  /** Builds the cluster, bootstraps every node through node 0 and lets it settle. */
+  public static SimCluster start(ClusterSpec spec) {
+    SimCluster cluster = new SimCluster(spec);
+    cluster.join();
+    return cluster;
+  }
+
+  private void join() {
+    SimHost seedHost = addHost();
+    List<CompletableFuture<LookupResult>> boots = new ArrayList<>();
+    long interval = spec.joinInterval().toNanos();
+    for (int i = 1; i < spec.nodes(); i++) {
+      scheduler.schedule(
+          scheduler.nowNanos() + i * interval,
+          () -> boots.add(addHost().run(node -> node.bootstrap(List.of(seedHost.endpoint())))));
+    }
+    scheduler.runUntil(scheduler.nowNanos() + (spec.nodes() - 1) * interval);
+    runUntilDone(boots, spec.bootstrapTimeout());
+    for (CompletableFuture<LookupResult> boot : boots) {
+      if (!boot.isDone() || boot.isCompletedExceptionally()) {
+        bootstrapFailures++;
+      }
+    }
+    scheduler.runFor(spec.settle());
+  }
+
+  public ClusterSpec spec() {
+    return spec;
+  }
+
+  public long seed() {
+    return spec.seed();
+  }
+
+  /** The random streams; workloads draw their choices from {@code random().workload()}. */
+  public SimRandom random() {
+    return random;
+  }
+
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  public SimNetwork network() {
+    return network;
+  }
+
+  /** The current virtual time. */
+  public long nowNanos() {
+    return clock.nanos();
+  }
+
+  /** Bootstraps that failed or did not complete in time while the cluster was built. */
+  public int bootstrapFailures() {
+    return bootstrapFailures;
+  }
+
+  /** Every host ever added, in order of creation, crashed ones included. */
+  public List<SimHost> hosts() {
+    return Collections.unmodifiableList(hosts);
+  }
+
+  public SimHost host(int index) {
+    return hosts.get(index);
+  }
+
+  /** The hosts that are up, in order of creation. */
+  public List<SimHost> liveHosts() {
+    List<SimHost> live = new ArrayList<>(hosts.size());
+    for (SimHost h : hosts) {
+      if (h.isUp()) {
+        live.add(h);
+      }
+    }
+    return live;
+  }
+
+  /**
+   * Adds and starts one more host at a fresh random address; it knows nobody until told to bootstrap. Its id is
+   * random but conforms to BEP 42 for its address, as on the real Mainline network, so nodes that check ids
+   * against addresses (when accepting announce tokens, for example) treat it as honest.
+   */
+  public SimHost addHost() {
+    Endpoint endpoint = network.allocate();
+    NodeId id = NodeIdSecurity.generate(endpoint.address(), random.identities());
+    SimHost host = new SimHost(hosts.size(), id, endpoint, spec.config(), scheduler, network, random);
+    hosts.add(host);
+    return host;
+  }
+
+  /** Crashes a host abruptly (see {@link SimHost}). */
+  public void crash(SimHost host) {
+    host.crash();
+  }
+
+  /**
+   * Restarts a crashed host as a new node with the same id and endpoint, and bootstraps it the way a daemon does on
+   * start: with {@code restoreRoutingTable} from the routing table captured at the crash (and node 0), otherwise
+   * from node 0 alone. Returns the bootstrap's future; run the scheduler to let it complete.
+   */
+  public CompletableFuture<LookupResult> restart(SimHost host, boolean restoreRoutingTable) {
+    host.restart(restoreRoutingTable);
+    List<Endpoint> seeds = host.index() == 0 ? List.of() : List.of(hosts.get(0).endpoint());
+    return host.run(node -> node.bootstrap(seeds));
+  }
+
+  /**
+   * Crashes {@code round(fraction * live hosts)} live hosts at once, chosen with the workload random stream, and
+   * returns them.
+   */
+  public List<SimHost> crashRandom(double fraction) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new IllegalArgumentException("fraction must be in [0, 1], got " + fraction);
+    }
+    List<SimHost> live = liveHosts();
+    int count = (int) Math.round(fraction * live.size());
+    RandomGenerator r = random.workload();
+    for (int i = 0; i < count; i++) {
+      Collections.swap(live, i, i + r.nextInt(live.size() - i));
+    }
+    List<SimHost> victims = List.copyOf(live.subList(0, count));
+    for (SimHost h : victims) {
+      h.crash();
+    }
+    return victims;
+  }
+
+  /** Runs the simulation for {@code duration} of virtual time. */
+  public void runFor(Duration duration) {
+    scheduler.runFor(duration);
+  }
+
+  /** The {@code k} live nodes closest to {@code target} by XOR distance, nearest first. */
+  public List<Contact> trueClosest(NodeId target, int k) {
+    return trueClosest(target, k, null);
+  }
+
+  /**
+   * The {@code k} live nodes other than {@code excluded} closest to {@code target}, nearest first. A lookup never
+   * returns the node that runs it, so its answer is checked against this set with {@code excluded} = the querier.
+   */
+  public List<Contact> trueClosest(NodeId target, int k, NodeId excluded) {
+    SimHost[] best = new SimHost[k];
+    int size = 0;
+    for (SimHost h : hosts) {
+      if (!h.isUp() || h.id().equals(excluded)) {
+        continue;
+      }
+      if (size == k && target.compareDistance(h.id(), best[k - 1].id()) >= 0) {
+        continue;
+      }
+      int i = size == k ? k - 1 : size++;
+      while (i > 0 && target.compareDistance(h.id(), best[i - 1].id()) < 0) {
+        best[i] = best[i - 1];
+        i--;
+      }
+      best[i] = h;
+    }
+    List<Contact> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      out.add(best[i].contact());
+    }
+    return out;
+  }
+
+  /**
+   * Checks every live node: its routing tables' structural invariants hold and it caught no internal error (an
+   * exception in its own code). Returns one line per violation, naming host and seed; empty when all is well.
+   */
+  public List<String> invariantViolations() {
+    List<String> out = new ArrayList<>();
+    for (SimHost h : hosts) {
+      if (!h.isUp()) {
+        continue;
+      }
+      DhtNode node = h.node();
+      String where = "host " + h.index() + " (" + h.id() + ", seed " + seed() + "): ";
+      node.routingTable().checkInvariants().ifPresent(v -> out.add(where + "IPv4 table: " + v));
+      node.routingTable6().checkInvariants().ifPresent(v -> out.add(where + "IPv6 table: " + v));
+      long errors = node.stats().internalErrors();
+      if (errors != 0) {
+        out.add(where + errors + " internal errors");
+      }
+    }
+    return out;
+  }
+
+  /** Issues a command on {@code host} now; run the scheduler (e.g. {@link #awaitAll}) to let it complete. */
+  public <T> CompletableFuture<T> submit(SimHost host, Function<DhtNode, CompletableFuture<T>> command) {
+    return host.run(command);
+  }
+
+  /**
+   * Issues a command on {@code host} and runs the simulation until its future completes, for at most {@code
+   * timeout} of virtual time. Returns the result; throws if the future failed or did not complete in time.
+   */
+  public <T> T call(SimHost host, Function<DhtNode, CompletableFuture<T>> command, Duration timeout) {
+    CompletableFuture<T> future = host.run(command);
+    awaitAll(List.of(future), timeout);
+    return future.join();
+  }
+
+  /**
+   * Runs the simulation until every future is done, for at most {@code timeout} of virtual time; throws {@link
+   * IllegalStateException} (naming the seed) if some are still pending then.
+   */
+  public void awaitAll(Collection<? extends CompletableFuture<?>> futures, Duration timeout) {
+    int pending = runUntilDone(futures, timeout);
+    if (pending > 0) {
+      throw new IllegalStateException(
+          pending + " of " + futures.size() + " operations not done after " + timeout + " of virtual time (seed "
+              + seed() + ")");
+    }
+  }
+
+  /** Runs until every future is done or {@code timeout} passed; returns how many are still pending. */
+  private int runUntilDone(Collection<? extends CompletableFuture<?>> futures, Duration timeout) {
+    int[] pending = {futures.size()};
+    for (CompletableFuture<?> f : futures) {
+      f.whenComplete((r, e) -> pending[0]--);
+    }
+    long deadline = Math.addExact(scheduler.nowNanos(), timeout.toNanos());
+    scheduler.runUntil(() -> pending[0] == 0, deadline);
+    return pending[0];
+  }
+}
