@@ -17,6 +17,8 @@ public record Endpoint(InetAddress address, int port) {
   public static final int COMPACT_V6 = 18;
 
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  /** Hex groups and colons, optionally ending in a dotted IPv4 part: nothing a resolver would look up. */
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:]+(\\d{1,3}(\\.\\d{1,3}){3})?");
 
   public Endpoint {
     if (address == null) {
@@ -46,6 +48,8 @@ public record Endpoint(InetAddress address, int port) {
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    } else if (host.contains(":")) {
+      throw new IllegalArgumentException("an IPv6 endpoint is written [ADDRESS]:PORT, got '" + text + "'");
     }
     return new Endpoint(parseAddress(host), port);
   }
@@ -53,7 +57,7 @@ public record Endpoint(InetAddress address, int port) {
   /** Parses an IPv4 or IPv6 literal without any name lookup. */
   public static InetAddress parseAddress(String literal) {
     boolean v4 = IPV4.matcher(literal).matches();
-    if (!v4 && !literal.contains(":")) {
+    if (!v4 && !(literal.contains(":") && IPV6.matcher(literal).matches())) {
       throw new IllegalArgumentException("not an IP address literal: '" + literal + "'");
     }
     if (v4) {
@@ -83,6 +87,10 @@ public record Endpoint(InetAddress address, int port) {
 
   private static InetAddress of(byte[] address) {
     try {
+      if (address.length == 16) {
+        // keeps ::ffff:a.b.c.d an IPv6 address (InetAddress.getByAddress would turn it into IPv4)
+        return Inet6Address.getByAddress(null, address, -1);
+      }
       return InetAddress.getByAddress(address);
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("address must have 4 or 16 bytes, got " + address.length, e);

@@ -94,6 +94,9 @@ public final class NodeId implements Comparable<NodeId> {
 
   /** Bit {@code index} counted from the most significant bit (0) to the least (159). */
   public boolean bit(int index) {
+    if (index < 0) {
+      throw new IllegalArgumentException("bit index out of range: " + index);
+    }
     if (index < 64) {
       return (hi << index) < 0;
     } else if (index < 128) {

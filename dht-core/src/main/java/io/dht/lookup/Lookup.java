@@ -65,6 +65,7 @@ public final class Lookup {
   private int messagesSent;
   private int responses;
   private int failures;
+  private int timeouts;
   private int rounds;
   private boolean done;
   private long endNanos;
@@ -168,6 +169,15 @@ public final class Lookup {
     }
   }
 
+  /** The query to {@code candidate} got no reply in time (a failure that is also counted as a timeout). */
+  public void onTimeout(Contact candidate, long now) {
+    Candidate c = byId.get(candidate.id());
+    if (c != null && awaited(c)) {
+      timeouts++;
+    }
+    onFailure(candidate, now);
+  }
+
   /** The query to {@code candidate} failed (timeout, error, or a reply from an unexpected id). */
   public void onFailure(Contact candidate, long now) {
     Candidate c = byId.get(candidate.id());
@@ -209,7 +219,6 @@ public final class Lookup {
         if (active < alpha && active + straggling < maxInFlight) {
           c.state = State.IN_FLIGHT;
           active++;
-          messagesSent++;
           if (!querier.send(this, c.contact)) {
             active--;
             c.state = State.FAILED;
@@ -217,6 +226,7 @@ public final class Lookup {
             considered--;
             continue;
           }
+          messagesSent++;
           // the querier may have completed synchronously in tests; re-check
           if (done) {
             return;
@@ -264,8 +274,14 @@ public final class Lookup {
     return responses;
   }
 
+  /** Queries that failed: timeouts, errors, refusals to send, and replies from an unexpected id. */
   public int failures() {
     return failures;
+  }
+
+  /** Queries that got no reply in time. */
+  public int timeouts() {
+    return timeouts;
   }
 
   public long durationNanos() {

@@ -543,14 +543,17 @@ public final class DhtNode {
     BDictionary.Builder body = BDictionary.builder();
     body.put("token", tokens.issue(from.address(), g.infoHash(), now));
     putNodes(body, from, g.infoHash(), g.want());
-    if (g.scrape()) {
-      peers
-          .scrape(g.infoHash(), now)
-          .ifPresent(
-              f -> {
-                body.put("BFsd", f[0].toBytes());
-                body.put("BFpe", f[1].toBytes());
-              });
+    Optional<ScrapeFilter[]> filters = g.scrape() ? peers.scrape(g.infoHash(), now) : Optional.empty();
+    if (filters.isPresent()) {
+      body.put("BFsd", filters.get()[0].toBytes());
+      body.put("BFpe", filters.get()[1].toBytes());
+    }
+    // BEP 33: two bloom filters take 530 bytes; drop node lists (IPv6 first) until the reply fits.
+    for (String optional : new String[] {"nodes6", "nodes"}) {
+      if (KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length
+          > config.maxReplyBytes()) {
+        body = without(body, optional);
+      }
     }
     // Fit as many values as the reply budget allows (8 bytes each for IPv4, 20 for IPv6, plus "l" and "e").
     int base = KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length;
@@ -561,6 +564,17 @@ public final class DhtNode {
       body.put("values", KrpcCodec.compactPeers(values));
     }
     reply(from, g.transactionId(), body);
+  }
+
+  private static BDictionary.Builder without(BDictionary.Builder b, String key) {
+    BDictionary built = b.build();
+    BDictionary.Builder out = BDictionary.builder();
+    built.entries().forEach((k, v) -> {
+      if (!k.asUtf8().equals(key)) {
+        out.put(k, v);
+      }
+    });
+    return out;
   }
 
   private static BDictionary.Builder copy(BDictionary.Builder b) {
@@ -1428,7 +1442,7 @@ public final class DhtNode {
           lookup.rounds(),
           lookup.messagesSent(),
           lookup.responses(),
-          lookup.failures(),
+          lookup.timeouts(),
           lookup.durationNanos());
     }
 
@@ -1589,7 +1603,7 @@ public final class DhtNode {
 
           @Override
           public void onTimeout() {
-            lookup.onFailure(candidate, clock.nanos());
+            lookup.onTimeout(candidate, clock.nanos());
           }
 
           @Override

@@ -225,29 +225,59 @@ public final class RoutingTable {
    * node uses it to decide whether to ping an unknown querier.
    */
   public boolean wouldAccept(Contact contact, long now) {
-    if (contact.id().equals(self) || byId.containsKey(contact.id())) {
+    NodeId id = contact.id();
+    if (id.equals(self)) {
       return false;
     }
-    if (onePerIp && byIp.containsKey(contact.endpoint().address())) {
+    Entry known = byId.get(id);
+    if (known != null) {
+      return !known.contact.endpoint().equals(contact.endpoint()) && stateOf(known, now) == State.BAD;
+    }
+    Entry sameIp = byIp.get(contact.endpoint().address());
+    if (onePerIp && sameIp != null && stateOf(sameIp, now) != State.BAD) {
       return false;
     }
-    int index = bucketIndex(contact.id());
-    Bucket b = buckets.get(index);
-    if (index == buckets.size() - 1 && buckets.size() < NodeId.BITS && b.entries.size() >= k) {
-      return true; // the bucket would split
+    int index = bucketIndex(id);
+    List<Entry> bucket = buckets.get(index).entries;
+    if (index == buckets.size() - 1 && bucket.size() >= k) {
+      bucket = bucketAfterSplits(bucket, id, index);
     }
-    if (subnetCount(b, contact.endpoint()) >= maxPerSubnet) {
+    if (subnetCount(bucket, contact.endpoint()) >= maxPerSubnet) {
       return false;
     }
-    if (b.entries.size() < k) {
+    if (bucket.size() < k) {
       return true;
     }
-    for (Entry e : b.entries) {
-      if (stateOf(e, now) == State.BAD) {
+    boolean newcomerConforms = conforms(contact);
+    for (Entry e : bucket) {
+      if (stateOf(e, now) == State.BAD || (newcomerConforms && !conforms(e.contact))) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * The entries that would share {@code id}'s bucket once the full last bucket (at {@code index}) has split as far
+   * as {@link #onReply} would split it: splitting goes on while the newcomer's side is full and can split.
+   */
+  private List<Entry> bucketAfterSplits(List<Entry> last, NodeId id, int index) {
+    int newcomerDepth = self.commonPrefixLength(id);
+    List<Entry> side = last;
+    for (int depth = index; buckets.size() + (depth - index) < NodeId.BITS; depth++) {
+      List<Entry> next = new ArrayList<>();
+      for (Entry e : side) {
+        int d = self.commonPrefixLength(e.contact.id());
+        if (newcomerDepth == depth ? d == depth : d > depth) {
+          next.add(e);
+        }
+      }
+      side = next;
+      if (newcomerDepth == depth || side.size() < k) {
+        return side;
+      }
+    }
+    return side;
   }
 
   /**
@@ -344,10 +374,14 @@ public final class RoutingTable {
   }
 
   private int subnetCount(Bucket b, Endpoint endpoint) {
+    return subnetCount(b.entries, endpoint);
+  }
+
+  private int subnetCount(List<Entry> entries, Endpoint endpoint) {
     byte[] a = endpoint.address().getAddress();
     int prefix = a.length == 4 ? 3 : 8;
     int n = 0;
-    for (Entry e : b.entries) {
+    for (Entry e : entries) {
       byte[] o = e.contact.endpoint().address().getAddress();
       if (o.length == a.length && Arrays.equals(a, 0, prefix, o, 0, prefix)) {
         n++;

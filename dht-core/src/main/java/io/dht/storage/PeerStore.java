@@ -65,7 +65,7 @@ public final class PeerStore {
   private static final class Swarm {
     /** Insertion order = announce order: a re-announce moves the peer to the end. */
     final LinkedHashMap<InetAddress, Peer> peers = new LinkedHashMap<>();
-    long newestNanos;
+    long newestNanos = Long.MIN_VALUE;
   }
 
   public PeerStore(long ttlNanos, int maxPeersPerInfoHash, int maxInfoHashes) {

@@ -214,8 +214,9 @@ class KrpcCodecTest {
 
     byte[] reply = KrpcCodec.encodeResponse(AA, MNO, BDictionary.builder(), requester, v);
     assertThat(text(reply))
-        .isEqualTo("d2:ip6:\u0001\u0002\u0003\u0004\u001a\u00e11:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:v4:JD\u0000\u0001"
-            + "1:y1:re");
+        .isEqualTo(
+            "d2:ip6:\u0001\u0002\u0003\u0004\u001a\u00e1"
+                + "1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:v4:JD\u0000\u00011:y1:re");
     assertThat(Bencode.encode(Bencode.decode(reply))).isEqualTo(reply);
     Response r = (Response) decode(reply);
     assertThat(r.requesterAddress()).contains(requester);
