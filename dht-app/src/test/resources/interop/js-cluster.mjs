@@ -16,8 +16,20 @@
 //   {"op":"lookup","node":2,"ih":"<40 hex>"}              -> peers ["ip:port"], sources ["peer<-from"]
 //   {"op":"getpeers","node":0,"host":"h","port":p,"ih":"<40 hex>"}  one get_peers query, no lookup
 //                                                         -> id, token (hex), values ["ip:port"], nodes (count)
+//   BEP 44 (values as "v" = UTF-8 text or "vhex" = hex bytes; replies give both "v" and "vhex"):
+//   {"op":"put","node":1,"vhex":"68656c6c6f"}              -> target, hits (immutable: v stored as a byte string)
+//   {"op":"mput","node":1,"seed":"<64 hex>","salt":"s","seq":1,"v":"text","cas":0}  (salt, cas optional)
+//                                                         -> target, pubkey, hits
+//   {"op":"get","node":2,"target":"<40 hex>","salt":"s"}  -> found, v, vhex, seq, k (lookup; salt optional)
+//   {"op":"getq","node":0,"host":"h","port":p,"target":"<40 hex>","seq":3}  one get query, no lookup
+//                                                         -> rkeys, vhex (bencoded v), k, seq, sig, token
+//   {"op":"putq","node":0,"host":"h","port":p,"vhex":"<hex>"}  one get (for a token) and one immutable put to h:p,
+//                                                         no lookup -> rkeys; an error reply gives ok:false, code
+//   {"op":"stored","target":"<40 hex>"}                   -> holders [{node, seq, vhex}] (what each node keeps)
 //   {"op":"quit"}
 import DHT from 'bittorrent-dht'
+import bencode from 'bencode' // bittorrent-dht's own dependency, installed beside it
+import crypto from 'crypto'
 import readline from 'readline'
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => {
@@ -34,6 +46,24 @@ const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 const hex = (b) => Buffer.isBuffer(b) ? b.toString('hex') : undefined
 const peerString = (buf) => `${buf[0]}.${buf[1]}.${buf[2]}.${buf[3]}:${buf.readUInt16BE(4)}`
 
+// Ed25519 with Node's crypto: mutable items need a synchronous verify(sig, msg, pubkey) (bittorrent-dht has none).
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+function verify (sig, msg, pub) {
+  try {
+    const key = crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' })
+    return crypto.verify(null, msg, key, sig)
+  } catch (e) { return false }
+}
+function keypairFromSeed (seed) {
+  const priv = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+  const pubDer = crypto.createPublicKey(priv).export({ format: 'der', type: 'spki' })
+  return { priv, pub: pubDer.subarray(pubDer.length - 32) }
+}
+const valueOf = (c) => c.vhex !== undefined ? Buffer.from(c.vhex, 'hex') : Buffer.from(c.v)
+const bencodeValue = (v) => bencode.encode(v)
+const asBuffer = (v) => Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))
+
 // Nothing else may end the process before the Java side has heard why.
 process.on('uncaughtException', e => { out({ event: 'fatal', msg: String(e && e.stack) }); process.exit(3) })
 
@@ -43,9 +73,10 @@ for (let i = 0; i < N; i++) {
   const prev = hosts.slice(0, i).map((h, j) => `${h}:${PORT + j}`)
   const boot = i === 0 ? (EXTRA.length ? EXTRA : false) : prev.concat(EXTRA)
   // timeout 1000: the default 2 s makes every unanswered query cost 2-2.5 s.
-  const dht = new DHT({ host: hosts[i], timeout: 1000, bootstrap: boot })
+  const dht = new DHT({ host: hosts[i], timeout: 1000, bootstrap: boot, verify })
   dht.on('warning', e => out({ event: 'warning', node: i, msg: String(e && e.message) }))
   dht.on('announce_peer', (ih, from) => out({ event: 'announce_peer', node: i, ih: hex(ih), from: `${from.host}:${from.port}` }))
+  dht.on('put', (key, v) => out({ event: 'put', node: i, target: hex(key), bytes: Buffer.isBuffer(v) ? v.length : undefined }))
   await new Promise((resolve, reject) => {
     dht.once('error', reject) // EADDRINUSE and the like: fatal before ready
     dht.listen(PORT + i, hosts[i], resolve)
@@ -104,6 +135,53 @@ async function handle (c) {
       const r = res.r || {}
       const values = Array.isArray(r.values) ? r.values.filter(v => Buffer.isBuffer(v) && v.length === 6).map(peerString) : []
       return { id: hex(r.id), token: hex(r.token), values, nodes: Buffer.isBuffer(r.nodes) ? r.nodes.length / 26 : 0, rkeys: Object.keys(r) }
+    }
+    case 'put': {
+      const v = valueOf(c)
+      const [key, n] = await new Promise((resolve, reject) => d.put({ v }, (e, k, n) => e ? reject(e) : resolve([k, n])))
+      return { target: hex(key), hits: n }
+    }
+    case 'mput': {
+      const kp = keypairFromSeed(Buffer.from(c.seed, 'hex'))
+      const opts = { k: kp.pub, seq: c.seq, v: valueOf(c), sign: (buf) => crypto.sign(null, buf, kp.priv) }
+      if (c.salt) opts.salt = Buffer.from(c.salt)
+      if (typeof c.cas === 'number') opts.cas = c.cas
+      const [key, n] = await new Promise((resolve, reject) => d.put(opts, (e, k, n) => e ? reject(e) : resolve([k, n])))
+      return { target: hex(key), pubkey: hex(kp.pub), hits: n }
+    }
+    case 'get': {
+      const opts = { cache: false }
+      if (c.salt) opts.salt = Buffer.from(c.salt)
+      const r = await new Promise((resolve, reject) => d.get(c.target, opts, (e, r) => e ? reject(e) : resolve(r)))
+      if (!r) return { found: false }
+      const v = asBuffer(r.v)
+      return { found: true, v: v.toString('utf8'), vhex: v.toString('hex'), seq: r.seq, k: hex(r.k) }
+    }
+    case 'getq': {
+      const a = { target: Buffer.from(c.target, 'hex') }
+      if (typeof c.seq === 'number') a.seq = c.seq
+      const res = await query(d, c.host, c.port, 'get', a)
+      const r = res.r || {}
+      // r.v as k-rpc decoded it, re-encoded: for a byte string the same bytes that were sent.
+      const vhex = r.v === undefined ? undefined : Buffer.from(bencodeValue(r.v)).toString('hex')
+      return { rkeys: Object.keys(r), vhex, k: hex(r.k), seq: r.seq, sig: hex(r.sig), token: hex(r.token) }
+    }
+    case 'putq': {
+      const v = valueOf(c)
+      const target = crypto.createHash('sha1').update(bencodeValue(v)).digest()
+      const got = await query(d, c.host, c.port, 'get', { target })
+      const token = got.r && got.r.token
+      if (!token) throw new Error('no token from ' + c.host + ':' + c.port)
+      const res = await query(d, c.host, c.port, 'put', { token, v })
+      return { target: hex(target), rkeys: Object.keys(res.r || {}) }
+    }
+    case 'stored': {
+      const holders = []
+      nodes.forEach((n, i) => {
+        const value = n.toJSON().values[c.target]
+        if (value) holders.push({ node: i, seq: value.seq, vhex: value.v, k: value.k })
+      })
+      return { holders }
     }
     case 'quit': shutdown(); return {}
     default: throw new Error('unknown op ' + c.op)

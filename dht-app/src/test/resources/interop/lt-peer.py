@@ -26,6 +26,16 @@ start, and "# <text>" for logs. Commands (T = timeout in seconds, every wait is 
   announces             -> announce_peer queries libtorrent accepted: got=<ih@ip:port,...>
   errors                -> KRPC errors seen either way: in=<n> out=<n> detail=<dir/host:port/code,...>
   packets HOST PORT N   -> prints the last N packets exchanged with HOST:PORT as "# " lines; count=<n>
+  BEP 44 (byte strings in hex; "-" for an empty salt):
+  put_immutable VHEX T  -> dht_put_immutable_item(the bytes as a string entry); waits for its dht_put_alert:
+                           target=<hex> num_success=<n>
+  get_immutable TARGET T -> dht_get_immutable_item; waits for its dht_immutable_item_alert:
+                           found=0|1 vhex=<hex of the string value>
+  put_mutable SK PK SALT VHEX T -> dht_put_mutable_item(SK = 64-byte expanded secret, PK, data, salt): libtorrent
+                           gets the item, signs the data with seq = found seq + 1 and puts it; waits for the
+                           dht_put_alert: target=<hex> seq=<n> num_success=<n>
+  get_mutable PK SALT T -> dht_get_mutable_item; waits for the authoritative dht_mutable_item_alert:
+                           found=0|1 seq=<n> vhex=<hex> sig=<hex> (found=0: no valid item)
   quit                  -> ok, then the process exits
 Exits on stdin EOF, on quit, on SIGTERM/SIGINT, and after --ttl seconds.
 """
@@ -127,6 +137,9 @@ stats_alerts = []  # (nodes, replacements)
 live_alerts = []  # ['id@host:port', ...]
 get_peers_replies = []  # (info-hash hex, [host:port])
 announces_in = []  # 'ih@ip:port'
+put_alerts = []  # (target hex, public key hex, salt hex, seq, num_success)
+immutable_items = []  # (target hex, value bytes or None)
+mutable_items = []  # (public key hex, salt hex, seq, value bytes or None, signature hex, authoritative)
 error_packets = []  # 'in|out/host:port/code msg'
 start = time.time()
 
@@ -138,6 +151,15 @@ def s(v):
 def token(v):
     """v as one reply token: no spaces, no commas (the list separator)."""
     return re.sub(r'[\s,]+', '_', s(v))
+
+
+def raw(v):
+    """bytes of a binding value: some are bytes, some str (std::string decoded as UTF-8)."""
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode('utf-8', 'surrogateescape')
+    return bytes(v)
 
 
 def on_packet(a):
@@ -198,6 +220,22 @@ def pump(wait_ms=50):
             get_peers_replies.append((str(a.info_hash), ['%s:%d' % (p[0], p[1]) for p in a.peers()]))
         elif isinstance(a, lt.dht_announce_alert):
             announces_in.append('%s@%s:%d' % (a.info_hash, a.ip, a.port))
+        elif isinstance(a, lt.dht_put_alert):
+            put_alerts.append((str(a.target), raw(a.public_key).hex(), raw(a.salt).hex(), a.seq, a.num_success))
+        elif isinstance(a, lt.dht_immutable_item_alert):
+            try:
+                value = raw(a.item['value'])
+            except Exception:  # no item: the binding cannot convert an undefined entry
+                value = None
+            immutable_items.append((str(a.target), value))
+        elif isinstance(a, lt.dht_mutable_item_alert):
+            try:
+                item = a.item
+                entry = (raw(item['key']).hex(), raw(item['salt']).hex(), item['seq'], raw(item['value']),
+                         raw(item['signature']).hex(), bool(item['authoritative']))
+            except Exception:  # no item found: only the key, salt and authoritative flag are meaningful
+                entry = (raw(a.key).hex(), raw(a.salt).hex(), a.seq, None, '', bool(a.authoritative))
+            mutable_items.append(entry)
         elif a.category() & lt.alert_category.error:
             log('alert %s: %s' % (type(a).__name__, a.message()))
         else:
@@ -370,10 +408,67 @@ def cmd_packets(args):
     return 'count=%d' % len(mine)
 
 
+def unhex(arg):
+    return b'' if arg == '-' else bytes.fromhex(arg)
+
+
+def cmd_put_immutable(args):
+    value, t = unhex(args[0]), float(args[1])
+    mark = len(put_alerts)
+    target = str(ses.dht_put_immutable_item(value))
+    got = wait_until(lambda: [p for p in put_alerts[mark:] if p[0] == target], t)
+    if not got:
+        raise RuntimeError('no dht_put_alert for %s within %.1f s' % (target, t))
+    return 'target=%s num_success=%d' % (target, got[0][4])
+
+
+def cmd_get_immutable(args):
+    target, t = args[0].lower(), float(args[1])
+    mark = len(immutable_items)
+    ses.dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(target)))
+    got = wait_until(lambda: [i for i in immutable_items[mark:] if i[0] == target], t)
+    if not got:
+        raise RuntimeError('no dht_immutable_item_alert for %s within %.1f s' % (target, t))
+    value = got[0][1]
+    return 'found=%d vhex=%s' % (value is not None, value.hex() if value is not None else '')
+
+
+def cmd_put_mutable(args):
+    sk, pk, salt, value, t = unhex(args[0]), unhex(args[1]), unhex(args[2]), unhex(args[3]), float(args[4])
+    if len(sk) != 64 or len(pk) != 32:
+        raise RuntimeError('put_mutable needs a 64-byte expanded secret and a 32-byte public key')
+    mark = len(put_alerts)
+    ses.dht_put_mutable_item(sk, pk, value, salt)
+    got = wait_until(lambda: [p for p in put_alerts[mark:] if p[1] == pk.hex() and p[2] == salt.hex()], t)
+    if not got:
+        raise RuntimeError('no dht_put_alert for key %s within %.1f s' % (pk.hex(), t))
+    return 'target=%s seq=%d num_success=%d' % (got[0][0], got[0][3], got[0][4])
+
+
+def cmd_get_mutable(args):
+    pk, salt, t = unhex(args[0]), unhex(args[1]), float(args[2])
+    mark = len(mutable_items)
+    ses.dht_get_mutable_item(pk, salt)
+
+    def final():
+        return [m for m in mutable_items[mark:] if m[0] == pk.hex() and m[1] == salt.hex() and m[5]]
+
+    got = wait_until(final, t)
+    if not got:
+        seen = [m for m in mutable_items[mark:] if m[0] == pk.hex()]
+        raise RuntimeError('no authoritative dht_mutable_item_alert within %.1f s (%d others)' % (t, len(seen)))
+    _, _, seq, value, sig, _ = got[0]
+    if value is None or not sig or set(sig) == {'0'}:
+        return 'found=0 seq=%d vhex= sig=' % seq
+    return 'found=1 seq=%d vhex=%s sig=%s' % (seq, value.hex(), sig)
+
+
 COMMANDS = {
     'id': cmd_id, 'bootstrap': cmd_bootstrap, 'ping': cmd_ping, 'table': cmd_table,
     'get_peers': cmd_get_peers, 'announce': cmd_announce, 'announces': cmd_announces,
     'errors': cmd_errors, 'packets': cmd_packets,
+    'put_immutable': cmd_put_immutable, 'get_immutable': cmd_get_immutable,
+    'put_mutable': cmd_put_mutable, 'get_mutable': cmd_get_mutable,
 }
 
 # ---------------------------------------------------------------- main loop

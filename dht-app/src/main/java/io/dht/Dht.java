@@ -4,15 +4,23 @@ import io.dht.daemon.DataDir;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.item.Ed25519;
+import io.dht.item.ImmutableItem;
+import io.dht.item.Item;
+import io.dht.item.MutableItem;
+import io.dht.keys.SigningKeyPair;
 import io.dht.node.AnnounceResult;
 import io.dht.node.DhtConfig;
 import io.dht.node.DhtException;
 import io.dht.node.DhtNode;
+import io.dht.node.DurabilityStats;
+import io.dht.node.ItemResult;
 import io.dht.node.LookupResult;
 import io.dht.node.NodeClosedException;
 import io.dht.node.NodeStats;
 import io.dht.node.PeersResult;
 import io.dht.node.PingResult;
+import io.dht.node.PutResult;
 import io.dht.transport.EventLoop;
 import io.dht.transport.NodeChannel;
 import java.io.IOException;
@@ -25,6 +33,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -43,6 +53,17 @@ import java.util.function.Function;
  *   dht.bootstrap().get();
  *   List<Endpoint> peers = dht.getPeers(infoHash).get().peers();
  * }
+ * }</pre>
+ *
+ * <p>BEP 44 items ({@link #putImmutable}, {@link #putMutable}, {@link #get}, {@link #getMutable}) store up to
+ * {@value #MAX_DATA_BYTES} bytes of data in the DHT:
+ *
+ * <pre>{@code
+ * NodeId target = dht.putImmutable(bytes).get().target();      // anyone can get it by target
+ * byte[] back = dht.get(target).get().value().orElseThrow();
+ * SigningKeyPair key = SigningKeyPair.generate();              // mutable: signed, updated with a higher seq
+ * dht.putMutable(key, salt, 1, bytes).get();
+ * Optional<byte[]> latest = dht.getMutable(key.publicKey(), salt).get().value();
  * }</pre>
  *
  * <p>Thread-safe without locks: every method hands its work to the node's {@link EventLoop} thread, the only
@@ -139,6 +160,185 @@ public final class Dht implements AutoCloseable {
     return call(node -> CompletableFuture.completedFuture(node.routingTableContacts()));
   }
 
+  // ------------------------------------------------------------------ BEP 44 items
+
+  /**
+   * The most user data one item holds: BEP 44 limits the bencoded value ({@code <length>:<bytes>}) to {@value
+   * Item#MAX_VALUE_BYTES} bytes, which leaves 996 bytes of data.
+   */
+  public static final int MAX_DATA_BYTES = 996;
+
+  /**
+   * What a BEP 44 get found.
+   *
+   * @param target the item's target (SHA-1 of the value, or of public key and salt)
+   * @param item the immutable item, or the valid mutable item with the highest {@code seq} (signature and target
+   *     checked); empty when no responding node had it
+   * @param holders how many responding nodes hold it (for a mutable item: reported at least its {@code seq})
+   * @param lookup the lookup that looked for it
+   */
+  public record GetResult(NodeId target, Optional<Item> item, int holders, LookupResult lookup) {
+    public boolean found() {
+      return item.isPresent();
+    }
+
+    /** The stored data: the contents of {@code v} when it is a byte string (as our puts make it), else v itself. */
+    public Optional<byte[]> value() {
+      return item.map(
+          i -> i instanceof MutableItem m ? m.data() : ((ImmutableItem) i).data());
+    }
+
+    /** The {@code seq} of a mutable item; empty for immutable items and when nothing was found. */
+    public OptionalLong seq() {
+      return item.filter(MutableItem.class::isInstance)
+          .map(i -> OptionalLong.of(((MutableItem) i).seq()))
+          .orElse(OptionalLong.empty());
+    }
+
+    static GetResult of(NodeId target, ItemResult r) {
+      return new GetResult(target, r.item(), r.holders(), r.lookup());
+    }
+  }
+
+  /**
+   * Stores {@code value} as an immutable item on the k nodes closest to its target, SHA-1 of the bencoded value.
+   * The result names the target and the nodes that acknowledged the put ({@code storedOn}, empty when none did).
+   *
+   * @throws IllegalArgumentException at once when {@code value} exceeds {@value #MAX_DATA_BYTES} bytes
+   */
+  public CompletableFuture<PutResult> putImmutable(byte[] value) {
+    ImmutableItem item = ImmutableItem.ofBytes(checkValue(value));
+    return call(node -> node.putItem(item, OptionalLong.empty()));
+  }
+
+  /**
+   * Signs {@code value} with {@code key} (on the calling thread) and stores it as a mutable item under SHA-1(public
+   * key ‖ salt). Nodes keep the highest {@code seq}: to update an item, put it again with a higher one; nodes that
+   * hold a higher seq refuse the put (and are missing from {@code storedOn}).
+   *
+   * @param salt up to 64 bytes that tell apart several items of one key; empty or {@code null} for none
+   * @throws IllegalArgumentException at once for a value over {@value #MAX_DATA_BYTES} bytes, a salt over 64
+   *     bytes or a negative seq
+   */
+  public CompletableFuture<PutResult> putMutable(SigningKeyPair key, byte[] salt, long seq, byte[] value) {
+    return putMutable(key, salt, seq, value, OptionalLong.empty());
+  }
+
+  /**
+   * {@link #putMutable(SigningKeyPair, byte[], long, byte[])} with BEP 44's compare-and-swap: nodes that hold the
+   * item store the new one only if their {@code seq} equals {@code cas} (else they answer error 301 and are missing
+   * from {@code storedOn}). Nodes that do not have the item yet ignore {@code cas}.
+   */
+  public CompletableFuture<PutResult> putMutable(
+      SigningKeyPair key, byte[] salt, long seq, byte[] value, OptionalLong cas) {
+    if (cas == null) {
+      throw new IllegalArgumentException("cas is required (OptionalLong.empty() for none)");
+    }
+    if (cas.isPresent() && cas.getAsLong() < 0) {
+      throw new IllegalArgumentException("cas must not be negative, got " + cas.getAsLong());
+    }
+    MutableItem item = signed(key, salt, seq, value);
+    return call(node -> node.putItem(item, cas));
+  }
+
+  /**
+   * Gets the item stored under {@code target}: an immutable item, or a mutable item put without a salt. (A salted
+   * mutable item can only be checked with its salt: use {@link #get(NodeId, byte[])} or {@link #getMutable}.)
+   */
+  public CompletableFuture<GetResult> get(NodeId target) {
+    return get(target, new byte[0]);
+  }
+
+  /** Gets the item stored under {@code target}; {@code salt} is the salt a mutable item was put with. */
+  public CompletableFuture<GetResult> get(NodeId target, byte[] salt) {
+    if (target == null) {
+      throw new IllegalArgumentException("target is required");
+    }
+    byte[] s = checkSalt(salt);
+    return call(node -> node.getItem(target, s).thenApply(r -> GetResult.of(target, r)));
+  }
+
+  /**
+   * Gets the mutable item of {@code publicKey} and {@code salt}: the valid one with the highest {@code seq} among
+   * the responding nodes (signature and target checked).
+   */
+  public CompletableFuture<GetResult> getMutable(byte[] publicKey, byte[] salt) {
+    if (publicKey == null || publicKey.length != Ed25519.PUBLIC_KEY_BYTES) {
+      throw new IllegalArgumentException(
+          "a public key has 32 bytes, got " + (publicKey == null ? "none" : publicKey.length));
+    }
+    byte[] s = checkSalt(salt);
+    return get(MutableItem.target(publicKey, s), s);
+  }
+
+  /**
+   * {@link #putImmutable}, then re-put about every hour ({@link DhtConfig#republishInterval()}) until {@link
+   * #cancelDurable} or close. The future completes with the first put.
+   */
+  public CompletableFuture<PutResult> putImmutableDurable(byte[] value) {
+    ImmutableItem item = ImmutableItem.ofBytes(checkValue(value));
+    return call(node -> node.putDurable(item));
+  }
+
+  /**
+   * {@link #putMutable}, then re-put about every hour until {@link #cancelDurable} or close. A later durable put of
+   * the same key and salt (a higher seq) replaces this one.
+   */
+  public CompletableFuture<PutResult> putMutableDurable(SigningKeyPair key, byte[] salt, long seq, byte[] value) {
+    MutableItem item = signed(key, salt, seq, value);
+    return call(node -> node.putDurable(item));
+  }
+
+  /** Stops re-putting the durable item under {@code target}; true when it was durable. */
+  public CompletableFuture<Boolean> cancelDurable(NodeId target) {
+    return call(node -> CompletableFuture.completedFuture(node.cancelDurable(target)));
+  }
+
+  /** The items this node keeps alive as their publisher. */
+  public CompletableFuture<List<Item>> durableItems() {
+    return call(node -> CompletableFuture.completedFuture(node.durableItems()));
+  }
+
+  /** Items held for others and how well they are replicated, from this node's periodic checks. */
+  public CompletableFuture<DurabilityStats> durabilityStats() {
+    return call(node -> CompletableFuture.completedFuture(node.durabilityStats()));
+  }
+
+  private static byte[] checkValue(byte[] value) {
+    if (value == null) {
+      throw new IllegalArgumentException("value is required");
+    }
+    if (value.length > MAX_DATA_BYTES) {
+      int encoded = value.length + Integer.toString(value.length).length() + 1;
+      throw new IllegalArgumentException(
+          "value is " + value.length + " bytes (" + encoded + " bencoded); BEP 44 allows at most "
+              + Item.MAX_VALUE_BYTES + " bytes bencoded, that is " + MAX_DATA_BYTES + " bytes of data");
+    }
+    return value;
+  }
+
+  private static byte[] checkSalt(byte[] salt) {
+    if (salt == null) {
+      return new byte[0];
+    }
+    if (salt.length > MutableItem.MAX_SALT_BYTES) {
+      throw new IllegalArgumentException(
+          "salt is " + salt.length + " bytes; BEP 44 allows at most " + MutableItem.MAX_SALT_BYTES);
+    }
+    return salt.clone();
+  }
+
+  private static MutableItem signed(SigningKeyPair key, byte[] salt, long seq, byte[] value) {
+    if (key == null) {
+      throw new IllegalArgumentException("key is required");
+    }
+    if (seq < 0) {
+      throw new IllegalArgumentException("seq must not be negative, got " + seq);
+    }
+    byte[] s = checkSalt(salt);
+    return MutableItem.sign(key.seed(), key.publicKey(), s, seq, checkValue(value));
+  }
+
   /**
    * Hops onto the loop, runs {@code command} on the node, and mirrors its outcome into a future of our own (so
    * callers cannot complete the node's futures). A command that throws fails the future and is rethrown to the
@@ -182,6 +382,46 @@ public final class Dht implements AutoCloseable {
 
   private static Throwable unwrap(Throwable e) {
     return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /**
+   * Graceful shutdown: first hands every item this node holds to the nodes now responsible for it (a put to the k
+   * closest, see {@link DhtNode#handOffAll()}), waiting at most {@code timeout}, then {@link #close()}s. Returns the
+   * number of items handed off (stored on at least one node), or empty when the handoff did not finish in time, the
+   * node was already closed, or this was called on the loop thread (which cannot wait for itself: there the close
+   * follows the handoff, or the timeout, asynchronously).
+   */
+  public OptionalInt closeGracefully(Duration timeout) {
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+    }
+    if (closed.get()) {
+      return OptionalInt.empty();
+    }
+    CompletableFuture<Integer> handoff = call(DhtNode::handOffAll);
+    if (loop.inEventLoop()) {
+      handoff.whenComplete((n, e) -> close());
+      try {
+        loop.schedule(timeout, this::close);
+      } catch (RejectedExecutionException e) {
+        close();
+      }
+      return OptionalInt.empty();
+    }
+    OptionalInt handed = OptionalInt.empty();
+    try {
+      handed = OptionalInt.of(handoff.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (TimeoutException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "node " + id + ": handing items off took longer than " + timeout.toMillis() + " ms; closing anyway");
+    } catch (ExecutionException e) {
+      LOG.log(System.Logger.Level.WARNING, "node " + id + ": handing items off failed: " + unwrap(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+    return handed;
   }
 
   /**

@@ -23,6 +23,18 @@ final class Converters {
     }
   }
 
+  /** 40 hex digits to the {@link NodeId} of a BEP 44 item. */
+  static final class Target implements ITypeConverter<NodeId> {
+    @Override
+    public NodeId convert(String value) {
+      try {
+        return NodeId.parseHex(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value + "' is not a target (40 hex digits)");
+      }
+    }
+  }
+
   /** {@code HOST:PORT}, {@code IP:PORT} or {@code [IPv6]:PORT}; host names are resolved here. */
   static final class HostPort implements ITypeConverter<Endpoint> {
     @Override

@@ -1,5 +1,6 @@
 package io.dht.cli;
 
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -24,6 +25,9 @@ import picocli.CommandLine.Spec;
       PingCommand.class,
       PeersCommand.class,
       AnnounceCommand.class,
+      KeygenCommand.class,
+      PutCommand.class,
+      GetCommand.class,
       SimCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -35,6 +39,13 @@ public final class Main implements Runnable {
 
   @Spec CommandSpec spec;
 
+  /** Where commands write raw bytes ({@code dht get}); null to write them through the text writer. */
+  private final OutputStream stdout;
+
+  private Main(OutputStream stdout) {
+    this.stdout = stdout;
+  }
+
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       // One line per log record; the stack trace only when debugging.
@@ -43,19 +54,30 @@ public final class Main implements Runnable {
     }
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    int code = run(out, err, args);
+    int code = run(System.out, out, err, args);
     out.flush();
     err.flush();
     System.exit(code);
   }
 
-  /** Runs the program in-process with the given streams; returns the exit code. */
+  /**
+   * Runs the program in-process with the given streams; returns the exit code. Raw output ({@code dht get}'s value)
+   * goes through {@code out} as UTF-8 text.
+   */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(out, err).execute(args);
+    return run(null, out, err, args);
   }
 
-  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Main());
+  /**
+   * Runs the program in-process; {@code stdout} receives raw bytes ({@code dht get}'s value) after {@code out} is
+   * flushed. Returns the exit code.
+   */
+  public static int run(OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
+    return commandLine(stdout, out, err).execute(args);
+  }
+
+  static CommandLine commandLine(OutputStream stdout, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main(stdout));
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -94,8 +116,14 @@ public final class Main implements Runnable {
     return nl < 0 ? line : line.substring(0, nl).strip();
   }
 
+  /** The raw output stream, or null when raw bytes go through the text writer. */
+  OutputStream stdout() {
+    return stdout;
+  }
+
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: node, swarm, ping, peers, announce or sim");
+    throw new ParameterException(
+        spec.commandLine(), "missing command: node, swarm, ping, peers, announce, keygen, put, get or sim");
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,8 +26,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dht node}: runs one node in the foreground until SIGINT/SIGTERM, when a shutdown hook closes it (which
- * saves the routing table to the data directory). Prints a status line every minute.
+ * {@code dht node}: runs one node in the foreground until SIGINT/SIGTERM, when a shutdown hook closes it
+ * gracefully: it first hands the BEP 44 items it holds to the nodes now responsible for them (bounded by {@code
+ * --handoff-timeout}), then closes (which saves the routing table to the data directory). Prints a status line
+ * every minute.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a DHT node in the foreground.")
 final class NodeCommand implements Callable<Integer> {
@@ -59,10 +62,22 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--private", description = "Private-network limits (no per-/24 bound), for loopback swarms.")
   boolean privateNetwork;
 
+  @Option(
+      names = "--handoff-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description =
+          "On shutdown, spend at most this long handing held items to other nodes (default: ${DEFAULT-VALUE};"
+              + " 0 = close at once).")
+  int handoffSeconds;
+
   @Override
   public Integer call() {
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
+    }
+    if (handoffSeconds < 0) {
+      throw new ParameterException(spec.commandLine(), "--handoff-timeout must not be negative, got " + handoffSeconds);
     }
     PrintWriter out = spec.commandLine().getOut();
     Dht.Builder builder =
@@ -79,8 +94,15 @@ final class NodeCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
-              dht.close();
-              out.println(dataDir == null ? "stopped" : "stopped; routing table saved in " + dataDir);
+              OptionalInt handed =
+                  handoffSeconds == 0 ? OptionalInt.of(0) : dht.closeGracefully(Duration.ofSeconds(handoffSeconds));
+              dht.close(); // a no-op after closeGracefully
+              String items =
+                  handed.isPresent()
+                      ? handed.getAsInt() + " items handed off"
+                      : "handoff unfinished after " + handoffSeconds + " s";
+              out.println(
+                  (dataDir == null ? "stopped" : "stopped; routing table saved in " + dataDir) + "; " + items);
               out.flush();
               stopped.complete(null);
             },

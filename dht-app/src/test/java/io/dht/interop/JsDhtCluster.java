@@ -19,8 +19,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -505,6 +508,82 @@ final class JsDhtCluster implements AutoCloseable {
   JsonLine getPeers(int node, Endpoint target, String infoHashHex) {
     return ok(
         "{\"op\":\"getpeers\",\"node\":" + node + "," + hostPort(target) + ",\"ih\":" + quote(infoHashHex) + "}");
+  }
+
+  // ------------------------------------------------------------------ BEP 44
+
+  /** A JS put: the target it computed, how many nodes acknowledged, and (mutable) the public key. */
+  record JsPut(String target, int hits, String publicKeyHex) {}
+
+  /** An item as a JS get returned it (after its own checks: hash, or target and signature). */
+  record JsItem(byte[] value, OptionalLong seq, String publicKeyHex) {}
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** Immutable put of {@code value} (stored as a byte string) by JS node {@code node}. */
+  JsPut put(int node, byte[] value) {
+    JsonLine r = ok("{\"op\":\"put\",\"node\":" + node + ",\"vhex\":" + quote(HEX.formatHex(value)) + "}");
+    return new JsPut(r.string("target").orElseThrow(), (int) r.number("hits"), null);
+  }
+
+  /**
+   * Mutable put by JS node {@code node}, signed with the key of the 32-byte {@code seed} (Node's crypto); {@code salt}
+   * may be null; {@code cas} negative for none.
+   */
+  JsPut mput(int node, byte[] seed, String salt, long seq, byte[] value, long cas) {
+    StringBuilder json = new StringBuilder("{\"op\":\"mput\",\"node\":" + node);
+    json.append(",\"seed\":").append(quote(HEX.formatHex(seed)));
+    if (salt != null) {
+      json.append(",\"salt\":").append(quote(salt));
+    }
+    json.append(",\"seq\":").append(seq).append(",\"vhex\":").append(quote(HEX.formatHex(value)));
+    if (cas >= 0) {
+      json.append(",\"cas\":").append(cas);
+    }
+    JsonLine r = ok(json.append('}').toString());
+    return new JsPut(r.string("target").orElseThrow(), (int) r.number("hits"), r.string("pubkey").orElseThrow());
+  }
+
+  /** A get lookup by JS node {@code node} (cache off); {@code salt} null for none. Empty when not found. */
+  Optional<JsItem> get(int node, String targetHex, String salt) {
+    String json = "{\"op\":\"get\",\"node\":" + node + ",\"target\":" + quote(targetHex)
+        + (salt == null ? "" : ",\"salt\":" + quote(salt)) + "}";
+    JsonLine r = ok(json);
+    if (!r.bool("found")) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new JsItem(
+            HEX.parseHex(r.string("vhex").orElseThrow()),
+            r.has("seq") ? OptionalLong.of(r.number("seq")) : OptionalLong.empty(),
+            r.string("k").orElse(null)));
+  }
+
+  /**
+   * One get query from JS node {@code node} to {@code target} (no lookup): rkeys, vhex (the bencoded v), k, seq,
+   * sig, token; or ok=false.
+   */
+  JsonLine getQuery(int node, Endpoint target, String targetHex, OptionalLong seq) {
+    return request(
+        "{\"op\":\"getq\",\"node\":" + node + "," + hostPort(target) + ",\"target\":" + quote(targetHex)
+            + (seq.isPresent() ? ",\"seq\":" + seq.getAsLong() : "") + "}",
+        REQUEST_TIMEOUT);
+  }
+
+  /**
+   * One get (for a token) and one immutable put of {@code value} from JS node {@code node} to {@code target}, no
+   * lookup: the reply (rkeys), or ok=false with the error's {@code code} and text.
+   */
+  JsonLine putQuery(int node, Endpoint target, byte[] value) {
+    return request(
+        "{\"op\":\"putq\",\"node\":" + node + "," + hostPort(target) + ",\"vhex\":" + quote(HEX.formatHex(value))
+            + "}",
+        REQUEST_TIMEOUT);
+  }
+
+  /** The JS nodes that keep an item under {@code targetHex}: node, seq, vhex (the value's contents). */
+  List<JsonLine> stored(String targetHex) {
+    return ok("{\"op\":\"stored\",\"target\":" + quote(targetHex) + "}").objects("holders");
   }
 
   /** The script's recent stdout lines (replies and events such as announce_peer and warnings). */

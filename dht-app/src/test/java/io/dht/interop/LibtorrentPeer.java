@@ -17,14 +17,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -514,6 +518,69 @@ final class LibtorrentPeer implements AutoCloseable {
             .map(l -> l.substring(2))
             .toList();
     return dumped.subList(Math.max(0, dumped.size() - count), dumped.size());
+  }
+
+  // ------------------------------------------------------------------ BEP 44
+
+  /** A libtorrent put: the target it reports (zero for mutable puts), the seq it used, and its success count. */
+  record LtPut(String target, long seq, int numSuccess) {}
+
+  /** A mutable item as libtorrent's authoritative dht_mutable_item_alert gave it. */
+  record LtItem(long seq, byte[] value, String signatureHex) {}
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  private static String hexOrDash(byte[] bytes) {
+    return bytes.length == 0 ? "-" : HEX.formatHex(bytes);
+  }
+
+  /**
+   * libtorrent's form of an Ed25519 secret, which {@code dht_put_mutable_item} takes: the 64-byte expanded key of
+   * the orlp/ref10 code, SHA-512(seed) with the first half clamped (the scalar) followed by the second half (the
+   * nonce prefix). Not the RFC 8032 seed, nor seed ‖ public key.
+   */
+  static byte[] expandedSecret(byte[] seed) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-512").digest(seed);
+      h[0] &= (byte) 248;
+      h[31] &= 63;
+      h[31] |= 64;
+      return h;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** dht_put_immutable_item of {@code value} as a string entry; waits for its dht_put_alert. */
+  LtPut putImmutable(byte[] value, Duration timeout) {
+    Reply r = ok("put_immutable " + hexOrDash(value) + " " + seconds(timeout), timeout);
+    return new LtPut(r.field("target"), -1, Integer.parseInt(r.field("num_success")));
+  }
+
+  /** dht_get_immutable_item; the value's bytes, or empty when libtorrent found nothing. */
+  Optional<byte[]> getImmutable(NodeId target, Duration timeout) {
+    Reply r = ok("get_immutable " + target + " " + seconds(timeout), timeout);
+    return r.field("found").equals("1") ? Optional.of(HEX.parseHex(r.field("vhex"))) : Optional.empty();
+  }
+
+  /**
+   * dht_put_mutable_item with the key of {@code seed} (passed as {@link #expandedSecret}): libtorrent gets the item,
+   * puts {@code value} with seq = the seq it found + 1, and reports that seq.
+   */
+  LtPut putMutable(byte[] seed, byte[] publicKey, byte[] salt, byte[] value, Duration timeout) {
+    Reply r =
+        ok("put_mutable " + HEX.formatHex(expandedSecret(seed)) + " " + HEX.formatHex(publicKey) + " "
+            + hexOrDash(salt) + " " + hexOrDash(value) + " " + seconds(timeout), timeout);
+    return new LtPut(r.field("target"), Long.parseLong(r.field("seq")), Integer.parseInt(r.field("num_success")));
+  }
+
+  /** dht_get_mutable_item; the authoritative result, empty when libtorrent found no valid item. */
+  Optional<LtItem> getMutable(byte[] publicKey, byte[] salt, Duration timeout) {
+    Reply r = ok("get_mutable " + HEX.formatHex(publicKey) + " " + hexOrDash(salt) + " " + seconds(timeout), timeout);
+    if (!r.field("found").equals("1")) {
+      return Optional.empty();
+    }
+    return Optional.of(new LtItem(Long.parseLong(r.field("seq")), HEX.parseHex(r.field("vhex")), r.field("sig")));
   }
 
   List<String> recentLines() {
