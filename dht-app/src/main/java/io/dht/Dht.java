@@ -21,6 +21,8 @@ import io.dht.node.NodeStats;
 import io.dht.node.PeersResult;
 import io.dht.node.PingResult;
 import io.dht.node.PutResult;
+import io.dht.node.Transport;
+import io.dht.storage.NodeDatabase;
 import io.dht.transport.EventLoop;
 import io.dht.transport.NodeChannel;
 import java.io.IOException;
@@ -83,6 +85,7 @@ public final class Dht implements AutoCloseable {
   private final boolean ownsLoop;
   private final NodeChannel channel;
   private final Optional<DataDir> dataDir;
+  private final Optional<NodeDatabase> database;
   private final List<Endpoint> bootstrapSeeds;
   private final Duration saveInterval;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -94,8 +97,10 @@ public final class Dht implements AutoCloseable {
       boolean ownsLoop,
       NodeChannel channel,
       Optional<DataDir> dataDir,
+      Optional<NodeDatabase> database,
       List<Endpoint> bootstrapSeeds,
       Duration saveInterval) {
+    this.database = database;
     this.id = id;
     this.loop = loop;
     this.ownsLoop = ownsLoop;
@@ -466,6 +471,8 @@ public final class Dht implements AutoCloseable {
       save();
       channel.close();
     }
+    // after the node: nothing writes to the database any more
+    database.ifPresent(NodeDatabase::close);
   }
 
   private void scheduleSave() {
@@ -612,27 +619,34 @@ public final class Dht implements AutoCloseable {
       if (address == null) {
         address = Endpoint.parseAddress("0.0.0.0");
       }
+      NodeId self = id;
+      // items and announced peers live in the node database (RocksDB, docs/storage.md) under the data dir
+      Optional<NodeDatabase> db = Optional.ofNullable(dataDir).map(path -> openDatabase(path, self));
       boolean ownsLoop = eventLoop == null;
-      EventLoop loop = ownsLoop ? EventLoop.start("dht-loop-" + id.toString().substring(0, 8)) : eventLoop;
+      EventLoop loop;
       NodeChannel channel;
       try {
-        NodeId nodeIdFinal = id;
+        loop = ownsLoop ? EventLoop.start("dht-loop-" + id.toString().substring(0, 8)) : eventLoop;
+      } catch (RuntimeException e) {
+        db.ifPresent(NodeDatabase::close);
+        throw e;
+      }
+      try {
         DhtConfig cfg = config;
         long seed = secure.nextLong();
         channel =
             await(
                 loop.bind(
                     new InetSocketAddress(address, port),
-                    transport ->
-                        new DhtNode(cfg, nodeIdFinal, transport, System::nanoTime, new SplittableRandom(seed))));
+                    transport -> newNode(cfg, self, transport, new SplittableRandom(seed), db)));
       } catch (RuntimeException e) {
+        db.ifPresent(NodeDatabase::close);
         if (ownsLoop) {
           loop.close();
         }
         throw e;
       }
-      Dht dht = new Dht(id, loop, ownsLoop, channel, dir, bootstrap, saveInterval);
-      NodeId self = id;
+      Dht dht = new Dht(id, loop, ownsLoop, channel, dir, db, bootstrap, saveInterval);
       List<Contact> closestFirst =
           saved.stream().sorted(Comparator.comparing(Contact::id, self::compareDistance)).toList();
       channel.execute(
@@ -645,6 +659,34 @@ public final class Dht implements AutoCloseable {
             }
           });
       return dht;
+    }
+
+    private static NodeDatabase openDatabase(Path path, NodeId self) {
+      try {
+        return NodeDatabase.open(path, self);
+      } catch (IllegalStateException e) {
+        throw new DhtException(e.getMessage(), e);
+      }
+    }
+
+    /**
+     * Runs on the loop before any datagram reaches the node, so every announce is journaled and the saved peers
+     * are back before the first get_peers. The clock must be {@code System::nanoTime}: the database converts
+     * persisted wall-clock ages with it.
+     */
+    private static DhtNode newNode(
+        DhtConfig cfg,
+        NodeId id,
+        Transport transport,
+        SplittableRandom random,
+        Optional<NodeDatabase> db) {
+      if (db.isEmpty()) {
+        return new DhtNode(cfg, id, transport, System::nanoTime, random);
+      }
+      DhtNode node = new DhtNode(cfg, id, transport, System::nanoTime, random, db.get().items());
+      node.peerStore().setJournal(db.get().peers());
+      db.get().peers().restoreInto(node.peerStore(), System.nanoTime());
+      return node;
     }
 
     private static <T> T await(CompletableFuture<T> future) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * become responsible before it closes. The item is placed so that, at the end, the child is its only holder.
  */
 class NodeShutdownTest {
-  private static final Pattern LISTENING = Pattern.compile("node ([0-9a-f]{40}) listening on (\\S+)");
+  static final Pattern LISTENING = Pattern.compile("node ([0-9a-f]{40}) listening on (\\S+)");
   private static final Duration BOUND = Duration.ofSeconds(30);
 
   @TempDir Path dir;
@@ -96,7 +96,7 @@ class NodeShutdownTest {
     }
   }
 
-  private static byte[] closestTo(NodeId id, TestSwarm swarm) {
+  static byte[] closestTo(NodeId id, TestSwarm swarm) {
     for (int i = 0; i < 100_000; i++) {
       byte[] v = ("handed off " + i).getBytes(StandardCharsets.UTF_8);
       NodeId target = Sha1.of(Bencode.encode(BString.of(v)));
@@ -114,7 +114,7 @@ class NodeShutdownTest {
     throw new AssertionError("no value close to " + id);
   }
 
-  private static void awaitLine(Process child, Path output, java.util.function.Predicate<String> wanted)
+  static void awaitLine(Process child, Path output, java.util.function.Predicate<String> wanted)
       throws Exception {
     long deadline = System.nanoTime() + BOUND.toNanos();
     while (true) {
