@@ -1211,7 +1211,8 @@ public final class DhtNode {
 
   /**
    * Looks up the item's k closest nodes (a get, with our seq for mutable items) and re-puts it to those that lack
-   * a copy. We count ourselves as a copy when we are among the k closest.
+   * a copy. We count ourselves as a copy when we are among the k closest, and then refresh our own copy: a node
+   * responsible for an item keeps it; a node that no longer is lets it expire after BEP 44's 2 hours.
    */
   private void checkItem(NodeId target, ItemHealth h) {
     Optional<Item> held = items.get(target, clock.nanos());
@@ -1237,6 +1238,10 @@ public final class DhtNode {
           boolean selfInTopK =
               closest.size() < config.k()
                   || target.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
+          if (selfInTopK) {
+            // still responsible: keep our own copy alive past BEP 44's 2 hours, even with a silent publisher
+            items.put(item, clock.nanos());
+          }
           int slots = selfInTopK ? config.k() - 1 : config.k();
           List<Contact> responsible = closest.subList(0, Math.min(slots, closest.size()));
           List<Contact> missing = new ArrayList<>();

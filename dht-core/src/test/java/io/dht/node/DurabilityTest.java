@@ -93,9 +93,33 @@ class DurabilityTest {
     assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
     assertThat(publisher.durabilityStats().republishesSent()).isGreaterThanOrEqualTo(10);
 
-    publisher.cancelDurable(item.target());
+    assertThat(publisher.cancelDurable(item.target())).isTrue();
+    long republished = publisher.durabilityStats().republishesSent();
     net.runFor(150 * MINUTE);
-    assertThat(liveHolders(net, item.target())).isZero(); // no one re-puts it any more: it expires
+    assertThat(publisher.durabilityStats().republishesSent()).isEqualTo(republished);
+    // the responsible nodes keep it without the publisher
+    assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void copiesOnNodesNoLongerResponsibleExpire() {
+    TestNetwork net = swarm(40, 25);
+    ImmutableItem item = ImmutableItem.ofBytes("moved".getBytes(StandardCharsets.UTF_8));
+    PutResult put = net.await(net.list.get(6).putItem(item, OptionalLong.empty()));
+    assertThat(put.storedOn()).hasSize(8);
+    // eight newcomers with ids right next to the target take over responsibility
+    for (int i = 0; i < 8; i++) {
+      NodeId id = item.target().withBit(159 - i, !item.target().bit(159 - i));
+      DhtNode n = net.add(CONFIG, Endpoint.parse("10.201.0." + (i + 1) + ":6881"), id);
+      net.await(n.bootstrap(List.of(net.endpointOf(net.list.get(0)))));
+    }
+    net.runFor(180 * MINUTE);
+    for (Contact old : put.storedOn()) {
+      assertThat(net.nodes.get(old.endpoint()).itemStore().get(item.target(), net.now))
+          .as("copy on %s, no longer among the 8 closest", old)
+          .isEmpty();
+    }
+    assertThat(liveHolders(net, item.target())).isGreaterThanOrEqualTo(8);
   }
 
   @Test
