@@ -41,6 +41,9 @@ public final class Lookup {
     final Contact contact;
     final int round;
     State state = State.FRESH;
+    long sentNanos;
+    long doneNanos;
+    LookupStep.Outcome outcome = LookupStep.Outcome.PENDING;
 
     Candidate(Contact contact, int round) {
       this.contact = contact;
@@ -60,6 +63,8 @@ public final class Lookup {
   private final List<Candidate> sorted = new ArrayList<>();
   private final Map<NodeId, Candidate> byId = new HashMap<>();
   private final Set<Endpoint> endpoints = new HashSet<>();
+  /** Queried candidates in the order their queries were sent. */
+  private final List<Candidate> queried = new ArrayList<>();
   private int active;
   private int straggling;
   private int messagesSent;
@@ -150,6 +155,8 @@ public final class Lookup {
     }
     release(c);
     c.state = State.RESPONDED;
+    c.doneNanos = now;
+    c.outcome = LookupStep.Outcome.REPLIED;
     responses++;
     rounds = Math.max(rounds, c.round);
     for (Contact n : nodes) {
@@ -174,8 +181,9 @@ public final class Lookup {
     Candidate c = byId.get(candidate.id());
     if (c != null && awaited(c)) {
       timeouts++;
+      onFailure(candidate, now);
+      c.outcome = LookupStep.Outcome.TIMED_OUT;
     }
-    onFailure(candidate, now);
   }
 
   /** The query to {@code candidate} failed (timeout, error, or a reply from an unexpected id). */
@@ -186,6 +194,8 @@ public final class Lookup {
     }
     release(c);
     c.state = State.FAILED;
+    c.doneNanos = now;
+    c.outcome = LookupStep.Outcome.FAILED;
     failures++;
     step(now);
   }
@@ -218,6 +228,8 @@ public final class Lookup {
       if (c.state == State.FRESH) {
         if (active < alpha && active + straggling < maxInFlight) {
           c.state = State.IN_FLIGHT;
+          c.sentNanos = now;
+          c.doneNanos = now;
           active++;
           if (!querier.send(this, c.contact)) {
             active--;
@@ -227,6 +239,7 @@ public final class Lookup {
             continue;
           }
           messagesSent++;
+          queried.add(c);
           // the querier may have completed synchronously in tests; re-check
           if (done) {
             return;
@@ -258,6 +271,15 @@ public final class Lookup {
           break;
         }
       }
+    }
+    return out;
+  }
+
+  /** Every query sent, in order, with its round and outcome. */
+  public List<LookupStep> steps() {
+    List<LookupStep> out = new ArrayList<>(queried.size());
+    for (Candidate c : queried) {
+      out.add(new LookupStep(c.contact, c.round, c.sentNanos, c.doneNanos, c.outcome));
     }
     return out;
   }

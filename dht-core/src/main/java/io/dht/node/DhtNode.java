@@ -1448,7 +1448,8 @@ public final class DhtNode {
           lookup.messagesSent(),
           lookup.responses(),
           lookup.timeouts(),
-          lookup.durationNanos());
+          lookup.durationNanos(),
+          lookup.steps());
     }
 
     /** The k closest responders that gave us a write token: where announces and puts go. */

@@ -2,6 +2,7 @@ package io.dht.node;
 
 import io.dht.id.Contact;
 import io.dht.id.NodeId;
+import io.dht.lookup.LookupStep;
 import java.util.List;
 
 /**
@@ -15,6 +16,7 @@ import java.util.List;
  * @param responses replies received
  * @param timeouts queries that got no reply in time
  * @param durationNanos time from start to completion
+ * @param steps every query the lookup sent, in order, with its round and outcome (for inspection)
  */
 public record LookupResult(
     NodeId target,
@@ -23,8 +25,22 @@ public record LookupResult(
     int messagesSent,
     int responses,
     int timeouts,
-    long durationNanos) {
+    long durationNanos,
+    List<LookupStep> steps) {
   public LookupResult {
     closest = List.copyOf(closest);
+    steps = List.copyOf(steps);
+  }
+
+  /** A result without a query trace. */
+  public LookupResult(
+      NodeId target,
+      List<Contact> closest,
+      int rounds,
+      int messagesSent,
+      int responses,
+      int timeouts,
+      long durationNanos) {
+    this(target, closest, rounds, messagesSent, responses, timeouts, durationNanos, List.of());
   }
 }

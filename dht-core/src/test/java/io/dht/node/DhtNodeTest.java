@@ -66,6 +66,13 @@ class DhtNodeTest {
         exact++;
       }
       assertThat(r.rounds()).isPositive();
+      // the trace: one step per query sent, none left pending, rounds as reported
+      assertThat(r.steps()).hasSize(r.messagesSent());
+      assertThat(r.steps()).noneMatch(st -> st.outcome() == io.dht.lookup.LookupStep.Outcome.PENDING);
+      assertThat(r.steps().stream()
+              .filter(st -> st.outcome() == io.dht.lookup.LookupStep.Outcome.REPLIED)
+              .mapToInt(io.dht.lookup.LookupStep::round).max().orElse(0))
+          .isEqualTo(r.rounds());
     }
     assertThat(exact).isGreaterThanOrEqualTo(49);
   }

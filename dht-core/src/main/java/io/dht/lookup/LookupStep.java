@@ -1,0 +1,22 @@
+package io.dht.lookup;
+
+import io.dht.id.Contact;
+
+/**
+ * One query of a lookup, for inspection (the dashboard draws lookups round by round from these).
+ *
+ * @param contact the node asked
+ * @param round 1 for the first queries, n + 1 for nodes learned from a round-n reply
+ * @param sentNanos when the query was sent (the node's clock)
+ * @param doneNanos when it was answered or given up; equal to {@code sentNanos} while pending
+ * @param outcome how it ended
+ */
+public record LookupStep(Contact contact, int round, long sentNanos, long doneNanos, Outcome outcome) {
+  /** How a lookup query ended. */
+  public enum Outcome {
+    PENDING,
+    REPLIED,
+    TIMED_OUT,
+    FAILED
+  }
+}
