@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
       KeygenCommand.class,
       PutCommand.class,
       GetCommand.class,
+      ShareCommand.class,
+      FetchCommand.class,
       SimCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -124,6 +126,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: node, swarm, ping, peers, announce, keygen, put, get or sim");
+        spec.commandLine(), "missing command: node, swarm, ping, peers, announce, keygen, put, get, share, fetch or sim");
   }
 }

@@ -1,7 +1,6 @@
 package io.dht.share;
 
 import io.dht.Dht;
-import io.dht.bencode.BString;
 import io.dht.bencode.DecodeException;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
@@ -1613,10 +1612,5 @@ final class Swarm {
   @Override
   public String toString() {
     return name + " on " + listening;
-  }
-
-  /** For equality checks of peer ids in tests. */
-  BString peerId() {
-    return BString.of(peerId);
   }
 }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,9 +159,5 @@ class FetchTest {
   void aBadMagnetIsRefusedAtOnce() {
     assertThatThrownBy(() -> Fetch.start(fetcher(), "magnet:?dn=x", dir, FetchOptions.defaults()))
         .isInstanceOf(IllegalArgumentException.class);
-  }
-
-  static void unwrap(ExecutionException e) throws Exception {
-    throw (Exception) e.getCause();
   }
 }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Interop with libtorrent-rasterbar 2.0.8 (Debian {@code python3-libtorrent}, driven by {@code share/lt-share.py}
  * under {@code /usr/bin/python3}) as a BitTorrent peer, both ways, with libtorrent's DHT bootstrapped through our
- * node 127.0.0.170:
+ * nodes (127.0.0.170 and .172):
  *
  * <ul>
  *   <li>libtorrent downloads a file we share, given nothing but our magnet link (no peer hint): it finds us through
@@ -74,7 +74,7 @@ class LibtorrentShareInteropTest {
       assertThat(in).as("test resource /share/lt-share.py").isNotNull();
       Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
     }
-    net = TestSwarm.start(3, 170); // .170 is libtorrent's bootstrap node; .171 shares; .172 fetches
+    net = TestSwarm.start(3, 170); // libtorrent bootstraps through .170 and .172; .171 shares; .172 fetches
     net.bootstrapAll();
   }
 
@@ -152,7 +152,8 @@ class LibtorrentShareInteropTest {
 
   private LtProcess start(String mode, String host, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(python(), "-u", script.toString(), mode, "--host", host,
-        "--port", Integer.toString(freePort(host)), "--bootstrap", net.node(0).localEndpoint().toString()));
+        "--port", Integer.toString(freePort(host)), "--bootstrap",
+        net.node(0).localEndpoint() + "," + net.node(2).localEndpoint()));
     Collections.addAll(command, args);
     LtProcess p = new LtProcess(command, dir.resolve("lt-" + mode + ".stderr.log"));
     processes.add(p);
