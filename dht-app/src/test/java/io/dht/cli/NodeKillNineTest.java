@@ -30,6 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeKillNineTest {
   @TempDir Path dir;
 
+  /** A node restarts on its own port, as a daemon would; picked once, free at the time. */
+  private final int port = freePort();
+
+  private static int freePort() {
+    try (java.net.DatagramSocket s =
+        new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.246", 0))) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private Process startChild(Path dataDir, Path output, Endpoint bootstrap) throws Exception {
     List<String> command =
         List.of(
@@ -37,7 +49,7 @@ class NodeKillNineTest {
             "-cp",
             System.getProperty("java.class.path"),
             Main.class.getName(),
-            "node", "--bind", "127.0.0.246", "--port", "0", "--private",
+            "node", "--bind", "127.0.0.246", "--port", String.valueOf(port), "--private",
             "--data-dir", dataDir.toString(),
             "--bootstrap", bootstrap.toString());
     return new ProcessBuilder(command).redirectOutput(output.toFile()).redirectErrorStream(true).start();

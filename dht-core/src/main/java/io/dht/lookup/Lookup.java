@@ -16,10 +16,20 @@ import java.util.function.Consumer;
  * keeps the candidates sorted by XOR distance to the target and converges on the k closest that answered: it
  * finishes when each of the k closest candidates not known to have failed has answered.
  *
- * <p>At most {@code alpha} queries are "active"; a query that is slower than the straggler threshold stops
- * counting as active (the lookup widens around it) but is still awaited until its hard timeout, within a hard cap
- * of {@code maxInFlight} queries. Sending is delegated to a {@link Querier}; the owner reports back through
- * {@link #onReply}, {@link #onStraggling} and {@link #onFailure}. Single-threaded, owned by the node's loop.
+ * <p>At most {@code alpha} queries are "active"; a query that is slow stops counting as active (the lookup widens
+ * around it) but is still awaited until its hard timeout, within a hard cap of {@code maxInFlight} queries. A query
+ * is slow once the owner says so ({@link #onStraggling}) or, checked whenever the lookup hears anything, once it has
+ * been out for twice the median round trip of this lookup's replies (at least 50 ms).
+ *
+ * <p>Giving up: a query the owner reported as straggling that has been out for at least 1.2 times the slowest
+ * round trip this lookup has seen answered no longer holds up the end of the lookup: it is treated as failed for
+ * termination, as if it had timed out (its late answer still counts while the lookup runs). The owner's straggler
+ * signal is meant to come when nearly every live node would have answered (a high quantile of recent round trips),
+ * so a lookup does not wait up to the hard timeout for each silent node among the k closest candidates; the check
+ * against the lookup's own replies keeps it from giving up on a node that is no slower than nodes that did answer.
+ *
+ * <p>Sending is delegated to a {@link Querier}; the owner reports back through {@link #onReply}, {@link
+ * #onStraggling} and {@link #onFailure}. Single-threaded, owned by the node's loop.
  */
 public final class Lookup {
   /** Sends the lookup's query to a candidate. */
@@ -41,6 +51,10 @@ public final class Lookup {
     final Contact contact;
     final int round;
     State state = State.FRESH;
+    /** The owner reported the query as straggling. */
+    boolean signalled;
+    /** Given up for termination (see the class comment); still awaited. */
+    boolean givenUp;
     long sentNanos;
     long doneNanos;
     LookupStep.Outcome outcome = LookupStep.Outcome.PENDING;
@@ -67,6 +81,10 @@ public final class Lookup {
   private final List<Candidate> queried = new ArrayList<>();
   private int active;
   private int straggling;
+  /** Stragglers given up for termination. */
+  private int givenUp;
+  /** Round trips of this lookup's replies, ascending. */
+  private final List<Long> replyRtts = new ArrayList<>();
   private int messagesSent;
   private int responses;
   private int failures;
@@ -155,6 +173,12 @@ public final class Lookup {
     }
     release(c);
     c.state = State.RESPONDED;
+    long rtt = now - c.sentNanos;
+    int at = 0;
+    while (at < replyRtts.size() && replyRtts.get(at) <= rtt) {
+      at++;
+    }
+    replyRtts.add(at, rtt);
     c.doneNanos = now;
     c.outcome = LookupStep.Outcome.REPLIED;
     responses++;
@@ -165,16 +189,47 @@ public final class Lookup {
     step(now);
   }
 
-  /** The query to {@code candidate} passed the straggler threshold: stop counting it as active. */
+  /**
+   * The query to {@code candidate} passed the straggler threshold: stop counting it as active, and give up on it
+   * for termination once it is also slower than this lookup's answers allow (see the class comment).
+   */
   public void onStraggling(Contact candidate, long now) {
     Candidate c = byId.get(candidate.id());
-    if (c != null && c.state == State.IN_FLIGHT) {
-      active--;
-      straggling++;
-      c.state = State.STRAGGLING;
+    if (c != null && awaited(c) && !c.signalled) {
+      c.signalled = true;
+      if (c.state == State.IN_FLIGHT) {
+        straggle(c);
+      }
       step(now);
     }
   }
+
+  private void straggle(Candidate c) {
+    active--;
+    straggling++;
+    c.state = State.STRAGGLING;
+  }
+
+  /** Marks slow queries as stragglers and gives up on signalled ones that are slow enough (class comment). */
+  private void reviewInFlight(long now) {
+    if (replyRtts.isEmpty()) {
+      return;
+    }
+    long median = replyRtts.get((replyRtts.size() - 1) / 2);
+    long slow = Math.max(SLOW_FLOOR_NANOS, 2 * median);
+    long giveUpAfter = replyRtts.get(replyRtts.size() - 1) / 5 * 6;
+    for (Candidate c : queried) {
+      if (c.state == State.IN_FLIGHT && now - c.sentNanos >= slow) {
+        straggle(c);
+      }
+      if (c.state == State.STRAGGLING && c.signalled && !c.givenUp && now - c.sentNanos >= giveUpAfter) {
+        c.givenUp = true;
+        givenUp++;
+      }
+    }
+  }
+
+  private static final long SLOW_FLOOR_NANOS = 50_000_000L;
 
   /** The query to {@code candidate} got no reply in time (a failure that is also counted as a timeout). */
   public void onTimeout(Contact candidate, long now) {
@@ -210,18 +265,24 @@ public final class Lookup {
     } else if (c.state == State.STRAGGLING) {
       straggling--;
     }
+    if (c.givenUp) {
+      c.givenUp = false;
+      givenUp--;
+    }
   }
 
   private void step(long now) {
     if (done) {
       return;
     }
-    int window = k + straggling;
+    reviewInFlight(now);
+    // stragglers still awaited widen the window; those given up are skipped like failures
+    int window = k + straggling - givenUp;
     int considered = 0;
     boolean waiting = false;
     for (int i = 0; i < sorted.size() && considered < window; i++) {
       Candidate c = sorted.get(i);
-      if (c.state == State.FAILED) {
+      if (c.state == State.FAILED || c.givenUp) {
         continue;
       }
       considered++;

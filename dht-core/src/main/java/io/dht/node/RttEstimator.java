@@ -1,15 +1,32 @@
 package io.dht.node;
 
 /**
- * Smoothed round-trip time and variance (Jacobson/Karels, as TCP's RTO), giving the adaptive timeout of a query
- * and the shorter threshold after which a lookup stops waiting on it before sending another.
+ * Smoothed round-trip time and variance (Jacobson/Karels, as TCP's RTO), giving the adaptive timeout of a query,
+ * plus a histogram of the last {@value #WINDOW} round trips, giving the later point after which a lookup may give
+ * up waiting on a query: by then all but about 1 % of recent replies had arrived, with a 20 % margin.
  */
 final class RttEstimator {
+  /** Round trips the quantile is taken over. */
+  static final int WINDOW = 256;
+  /** Round trips needed before the quantile is trusted. */
+  static final int MIN_SAMPLES = 32;
+  /** Sub-buckets per power of two: buckets are at most 12.5 % wide. */
+  private static final int SUB_BITS = 3;
+  private static final int SUB = 1 << SUB_BITS;
+  /** Round trips are bucketed in microseconds, up to 2^40 us. */
+  private static final int BUCKETS = 41 * SUB;
+  private static final long STRAGGLER_FLOOR_NANOS = 50_000_000L;
+
   private final long initialNanos;
   private final long minNanos;
   private final long maxNanos;
   private long srtt = -1;
   private long rttvar;
+  /** The last WINDOW samples (bucket indexes) in a ring, and how many samples fell in each bucket. */
+  private final short[] ring = new short[WINDOW];
+  private final int[] counts = new int[BUCKETS];
+  private int samples;
+  private long quantileNanos = -1;
 
   RttEstimator(long initialNanos, long minNanos, long maxNanos) {
     this.initialNanos = initialNanos;
@@ -29,6 +46,15 @@ final class RttEstimator {
       srtt += err / 8;
       rttvar += (Math.abs(err) - rttvar) / 4;
     }
+    int slot = samples % WINDOW;
+    if (samples >= WINDOW) {
+      counts[ring[slot]]--;
+    }
+    int bucket = bucket(rttNanos / 1000);
+    ring[slot] = (short) bucket;
+    counts[bucket]++;
+    samples++;
+    quantileNanos = -1;
   }
 
   /** The hard timeout of a query: srtt + 4 rttvar, clamped. */
@@ -40,21 +66,66 @@ final class RttEstimator {
   }
 
   /**
-   * When a lookup stops counting a query as active: srtt + 2 rttvar (at least 50 ms), never after the timeout. It
-   * has no high floor: a lookup should widen around a slow node quickly, while the slow node keeps its full
-   * timeout to answer.
+   * When a lookup may stop waiting on a query: 1.2 times the 99th percentile of the last {@value #WINDOW} round
+   * trips (the upper edge of its histogram bucket), at least srtt + 2 rttvar and 50 ms, never after the hard
+   * timeout. Before {@value #MIN_SAMPLES} round trips are known: srtt + 4 rttvar (at least 50 ms), never after the
+   * timeout. One estimate covers every destination, so it must lie beyond the round trips of distant live nodes,
+   * not near the typical one: a lookup that gave up on a live node among the k closest would return a wrong
+   * answer. The node still awaits the reply until the hard timeout.
    */
   long stragglerNanos() {
     if (srtt < 0) {
       return initialNanos / 2;
     }
-    return Math.min(Math.max(STRAGGLER_FLOOR_NANOS, srtt + 2 * rttvar), timeoutNanos());
+    long t;
+    if (samples < MIN_SAMPLES) {
+      t = srtt + 4 * rttvar;
+    } else {
+      t = Math.max(srtt + 2 * rttvar, quantileNanos() / 5 * 6);
+    }
+    return Math.min(Math.max(STRAGGLER_FLOOR_NANOS, t), timeoutNanos());
   }
 
-  private static final long STRAGGLER_FLOOR_NANOS = 50_000_000L;
+  /** The upper edge of the bucket holding the 99th percentile of the window. */
+  long quantileNanos() {
+    if (quantileNanos < 0) {
+      int n = Math.min(samples, WINDOW);
+      int above = n / 100; // samples allowed above the quantile
+      int seen = 0;
+      int b = BUCKETS - 1;
+      for (; b > 0; b--) {
+        seen += counts[b];
+        if (seen > above) {
+          break;
+        }
+      }
+      quantileNanos = upperEdgeMicros(b) * 1000;
+    }
+    return quantileNanos;
+  }
 
   long smoothedNanos() {
     return srtt;
+  }
+
+  /** Bucket of a round trip in microseconds: 8 buckets per power of two (exact below 8 us). */
+  static int bucket(long micros) {
+    if (micros < SUB) {
+      return (int) Math.max(0, micros);
+    }
+    int octave = 63 - Long.numberOfLeadingZeros(micros); // >= SUB_BITS
+    int sub = (int) (micros >>> (octave - SUB_BITS)) & (SUB - 1);
+    return Math.min(BUCKETS - 1, (octave - SUB_BITS + 1) * SUB + sub);
+  }
+
+  /** The smallest round trip in microseconds above bucket {@code b}. */
+  static long upperEdgeMicros(int b) {
+    if (b < SUB) {
+      return b + 1;
+    }
+    int octave = b / SUB - 1 + SUB_BITS;
+    int sub = b % SUB;
+    return (long) (SUB + sub + 1) << (octave - SUB_BITS);
   }
 
   private long clamp(long v) {

@@ -154,10 +154,10 @@ public final class RoutingTable {
         buckets.get(bucketIndex(id)).lastChangedNanos = now;
         return List.of();
       }
-      if (stateOf(known, now) != State.BAD) {
-        return List.of(); // same id from another address: keep the entry we verified
+      if (known.failures == 0) {
+        return List.of(); // same id from another address: keep the entry we verified while it answers
       }
-      remove(known);
+      remove(known); // the old address stopped answering: the node moved (e.g. restarted on a new port)
     }
     Entry sameIp = byIp.get(contact.endpoint().address());
     if (sameIp != null && onePerIp) {
@@ -231,7 +231,7 @@ public final class RoutingTable {
     }
     Entry known = byId.get(id);
     if (known != null) {
-      return !known.contact.endpoint().equals(contact.endpoint()) && stateOf(known, now) == State.BAD;
+      return !known.contact.endpoint().equals(contact.endpoint()) && known.failures > 0;
     }
     Entry sameIp = byIp.get(contact.endpoint().address());
     if (onePerIp && sameIp != null && stateOf(sameIp, now) != State.BAD) {
