@@ -625,7 +625,10 @@ public final class DhtNode {
     if (stored.isEmpty()) {
       reply(from, g.transactionId(), withNodes);
     } else {
-      reply(from, g.transactionId(), full.length <= config.maxReplyBytes() ? withNodes : body, ITEM_REPLY_MAX_BYTES);
+      BDictionary.Builder chosen = full.length <= config.maxReplyBytes() ? withNodes : body;
+      // only a reply that carries the value may use the larger budget
+      boolean carriesValue = chosen.build().containsKey("v");
+      reply(from, g.transactionId(), chosen, carriesValue ? ITEM_REPLY_MAX_BYTES : config.maxReplyBytes());
     }
   }
 

@@ -3,7 +3,7 @@ package io.dht.node;
 /**
  * Smoothed round-trip time and variance (Jacobson/Karels, as TCP's RTO), giving the adaptive timeout of a query,
  * plus a histogram of the last {@value #WINDOW} round trips, giving the later point after which a lookup may give
- * up waiting on a query: by then all but about 1 % of recent replies had arrived, with a 20 % margin.
+ * up waiting on a query: 1.5 times the time by which all but about 1 % of recent replies had arrived.
  */
 final class RttEstimator {
   /** Round trips the quantile is taken over. */
@@ -13,8 +13,8 @@ final class RttEstimator {
   /** Sub-buckets per power of two: buckets are at most 12.5 % wide. */
   private static final int SUB_BITS = 3;
   private static final int SUB = 1 << SUB_BITS;
-  /** Round trips are bucketed in microseconds, up to 2^40 us. */
-  private static final int BUCKETS = 41 * SUB;
+  /** Round trips are bucketed in microseconds; the last bucket holds everything from 2^24 us (16.8 s) on. */
+  static final int BUCKETS = 22 * SUB;
   private static final long STRAGGLER_FLOOR_NANOS = 50_000_000L;
 
   private final long initialNanos;
@@ -22,9 +22,12 @@ final class RttEstimator {
   private final long maxNanos;
   private long srtt = -1;
   private long rttvar;
-  /** The last WINDOW samples (bucket indexes) in a ring, and how many samples fell in each bucket. */
-  private final short[] ring = new short[WINDOW];
-  private final int[] counts = new int[BUCKETS];
+  /**
+   * The last WINDOW samples (bucket indexes, unsigned) in a ring, and how many samples fell in each bucket: about
+   * 450 bytes per node.
+   */
+  private final byte[] ring = new byte[WINDOW];
+  private final short[] counts = new short[BUCKETS];
   private int samples;
   private long quantileNanos = -1;
 
@@ -48,10 +51,10 @@ final class RttEstimator {
     }
     int slot = samples % WINDOW;
     if (samples >= WINDOW) {
-      counts[ring[slot]]--;
+      counts[ring[slot] & 0xff]--;
     }
     int bucket = bucket(rttNanos / 1000);
-    ring[slot] = (short) bucket;
+    ring[slot] = (byte) bucket;
     counts[bucket]++;
     samples++;
     quantileNanos = -1;
@@ -66,9 +69,10 @@ final class RttEstimator {
   }
 
   /**
-   * When a lookup may stop waiting on a query: 1.2 times the 99th percentile of the last {@value #WINDOW} round
-   * trips (the upper edge of its histogram bucket), at least srtt + 2 rttvar and 50 ms, never after the hard
-   * timeout. Before {@value #MIN_SAMPLES} round trips are known: srtt + 4 rttvar (at least 50 ms), never after the
+   * When a lookup may stop waiting on a query: 1.5 times the 99th percentile of the last {@value #WINDOW} round
+   * trips (the upper edge of its histogram bucket), at least srtt + 4 rttvar and 50 ms, never after the hard
+   * timeout. The margin is wide because a node's recent round trips come from few destinations (its own contacts)
+   * and under-sample the tail of the round trips to the strangers a lookup meets. Before {@value #MIN_SAMPLES} round trips are known: srtt + 4 rttvar (at least 50 ms), never after the
    * timeout. One estimate covers every destination, so it must lie beyond the round trips of distant live nodes,
    * not near the typical one: a lookup that gave up on a live node among the k closest would return a wrong
    * answer. The node still awaits the reply until the hard timeout.
@@ -81,7 +85,7 @@ final class RttEstimator {
     if (samples < MIN_SAMPLES) {
       t = srtt + 4 * rttvar;
     } else {
-      t = Math.max(srtt + 2 * rttvar, quantileNanos() / 5 * 6);
+      t = Math.max(srtt + 4 * rttvar, quantileNanos() / 2 * 3);
     }
     return Math.min(Math.max(STRAGGLER_FLOOR_NANOS, t), timeoutNanos());
   }

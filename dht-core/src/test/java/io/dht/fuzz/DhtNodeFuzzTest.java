@@ -17,8 +17,8 @@ class DhtNodeFuzzTest {
   private static final long SEED = 20_241_128L;
 
   /**
-   * One raw datagram, delivered to a node that already has routing-table entries, stored peers and a stored BEP 44
-   * item: from a stranger, from a known peer (whose write tokens the seeds may carry), from an IPv6 stranger and
+   * One raw datagram, delivered to a node that already has routing-table entries, stored peers and two stored BEP 44
+   * items: from a stranger, from a known peer (whose write tokens the seeds may carry), from an IPv6 stranger and
    * again later, with timers fired in between (verification pings time out, buckets go stale, tokens rotate).
    */
   @FuzzTest(maxDuration = "2m")

@@ -9,6 +9,8 @@ import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.ImmutableItem;
+import io.dht.item.MemoryItemStore;
+import io.dht.item.MutableItem;
 import io.dht.krpc.KrpcCodec;
 import io.dht.krpc.MalformedMessageException;
 import io.dht.krpc.Message;
@@ -40,15 +42,17 @@ final class NodeHarness {
   static final int MAX_GET_REPLY_WITH_VALUE_BYTES = 1_500;
 
   static final NodeId SELF = NodeId.parseHex("6e3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b");
-  /** Sources of fuzzed datagrams: strangers, one IPv6 stranger, and the first warm-up peer (known after warm-up). */
+  /** Sources of fuzzed datagrams that the node has never heard from (the warm-up peers in {@link #PEERS} it knows). */
   static final Endpoint STRANGER = Endpoint.parse("127.0.0.2:6881");
   static final Endpoint STRANGER_2 = Endpoint.parse("127.0.0.3:51413");
   static final Endpoint STRANGER_V6 = Endpoint.parse("[::1]:6881");
 
   /** The info-hash the warm-up announces two peers under. */
   static final NodeId INFO_HASH = NodeId.parseHex("6d6e6f707172737475767778797a313233343536"); // "mnopqrstuvwxyz123456"
-  /** BEP 44's immutable test item, which the warm-up stores. */
+  /** BEP 44's immutable test item, which the warm-up stores with a put. */
   static final ImmutableItem HELLO = ImmutableItem.ofBytes("Hello World!".getBytes(StandardCharsets.US_ASCII));
+  /** A mutable item (no salt, seq 1) the warm-up places straight into the item store. */
+  static final MutableItem MUTABLE = SignedItems.ALL.get(2);
 
   /** Simulated remote nodes: IPv4 ones at every depth of our id's prefix, and two IPv6 ones. */
   static final List<Contact> PEERS = peers();
@@ -73,11 +77,14 @@ final class NodeHarness {
   }
 
   final DhtNode node;
+  private final MemoryItemStore items;
   private long now = 1_000 * SECOND;
   private final List<Endpoint> sentTo = new ArrayList<>();
   private final List<byte[]> sentBytes = new ArrayList<>();
 
   NodeHarness(DhtConfig config, long seed) {
+    // the node's default item store, made here so that the warm-up can fill it without a signature check
+    items = new MemoryItemStore(SELF, DhtNode.ITEM_TTL_NANOS, DhtNode.DEFAULT_MAX_ITEMS);
     node =
         new DhtNode(
             config,
@@ -89,12 +96,20 @@ final class NodeHarness {
               sentBytes.add(copy);
             },
             () -> now,
-            new SplittableRandom(seed));
+            new SplittableRandom(seed),
+            items);
   }
 
-  /** A node with state: peers in both tables, two stored peers for {@link #INFO_HASH}, {@link #HELLO} stored. */
+  /**
+   * A node with state: peers in both tables, two stored peers for {@link #INFO_HASH}, {@link #HELLO} and
+   * {@link #MUTABLE} stored. The mutable item goes straight into the store: verifying its signature through a put
+   * would cost milliseconds per fuzz input (puts are fuzzed in {@link Conversation}).
+   */
   static NodeHarness warmedUp(DhtConfig config, long seed) {
     NodeHarness h = new NodeHarness(config, seed);
+    if (!h.items.put(MUTABLE, h.now)) {
+      throw new AssertionError("the empty store refused " + MUTABLE);
+    }
     for (int i = 0; i < WARM_PEERS; i++) {
       h.introduce(PEERS.get(i));
     }
@@ -112,10 +127,6 @@ final class NodeHarness {
             BDictionary.builder().put("id", a.id().toBytes()).put("token", token).put("v", decode(HELLO.value()))));
     h.advance(SECOND);
     return h;
-  }
-
-  long now() {
-    return now;
   }
 
   /** A peer sends us a ping, and answers the ping we send back to verify it. */
