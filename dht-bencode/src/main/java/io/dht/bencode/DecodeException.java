@@ -14,7 +14,8 @@ public final class DecodeException extends Exception {
    * @param reason short description of the problem
    */
   public DecodeException(int offset, String reason) {
-    super(reason + " at offset " + offset);
+    // no stack trace: this is the normal fate of garbage datagrams, and filling one in dominated their cost
+    super(reason + " at offset " + offset, null, false, false);
     this.offset = offset;
     this.reason = reason;
   }

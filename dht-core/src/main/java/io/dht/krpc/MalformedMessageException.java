@@ -12,7 +12,7 @@ public final class MalformedMessageException extends Exception {
   private final boolean query;
 
   public MalformedMessageException(String reason, BString transactionId, boolean query) {
-    super(reason);
+    super(reason, null, false, false); // expected for bad input: no stack trace to fill in
     this.transactionId = transactionId;
     this.query = query;
   }

@@ -367,7 +367,8 @@ public final class DhtNode {
       return false;
     }
     BString tidBytes = BString.of(new byte[] {(byte) (tid >>> 8), (byte) tid});
-    if (transport.dualStack() && (method.equals("find_node") || method.equals("get_peers"))) {
+    if (transport.dualStack()
+        && (method.equals("find_node") || method.equals("get_peers") || method.equals("get"))) {
       args.put("want", BList.of(BString.utf8("n4"), BString.utf8("n6")));
     }
     byte[] bytes = KrpcCodec.encodeQuery(tidBytes, method, id, args, version, config.readOnly());
@@ -415,8 +416,13 @@ public final class DhtNode {
       return;
     } catch (MalformedMessageException e) {
       undecodable++;
-      if (e.isQuery() && e.transactionId().isPresent()) {
-        sendError(from, e.transactionId().get(), ErrorCode.PROTOCOL, e.getMessage());
+      // a malformed query is still a query: read-only nodes stay silent and the per-IP rate applies
+      if (e.isQuery() && e.transactionId().isPresent() && !config.readOnly()) {
+        if (throttle.allow(from.address(), clock.nanos())) {
+          sendError(from, e.transactionId().get(), ErrorCode.PROTOCOL, e.getMessage());
+        } else {
+          throttled++;
+        }
       }
       return;
     } catch (RuntimeException e) {
