@@ -107,7 +107,9 @@ public final class Lookup {
     this.k = k;
     this.alpha = alpha;
     this.maxInFlight = maxInFlight;
-    this.maxCandidates = Math.max(4 * k, 32);
+    // 8 per parallel query: with alpha = 8 and only 32 entries, nodes learned late found the list full of queried
+    // entries farther away and were turned away (simulated: 99.2 % exact lookups at 4,000 nodes instead of 100 %)
+    this.maxCandidates = Math.max(Math.max(4 * k, 32), 8 * alpha);
     this.querier = querier;
     this.onDone = onDone;
     this.startNanos = startNanos;

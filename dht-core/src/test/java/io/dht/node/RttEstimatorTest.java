@@ -36,12 +36,12 @@ class RttEstimatorTest {
   @Test
   void theThresholdLiesBeyondTheSlowestPercentOfRecentRoundTrips() {
     RttEstimator e = estimator();
-    // 97 % at 100 ms, 3 % at 300 ms: the 99th percentile is 300 ms (bucket 294.9-327.7 ms)
+    // 97 % at 200 ms, 3 % at 600 ms: the 99th percentile is 600 ms (bucket 589.8-655.4 ms)
     for (int i = 0; i < RttEstimator.WINDOW; i++) {
-      e.sample((i % 33 == 0 ? 300 : 100) * MS);
+      e.sample((i % 33 == 0 ? 600 : 200) * MS);
     }
-    assertThat(e.quantileNanos()).isEqualTo(327_680_000L);
-    assertThat(e.stragglerNanos()).isEqualTo(327_680_000L * 3 / 2);
+    assertThat(e.quantileNanos()).isEqualTo(655_360_000L);
+    assertThat(e.stragglerNanos()).isEqualTo(655_360_000L * 3 / 2);
     assertThat(e.stragglerNanos()).isLessThanOrEqualTo(e.timeoutNanos());
   }
 
@@ -64,7 +64,11 @@ class RttEstimatorTest {
   void fewSamplesUseTheSmoothedEstimate() {
     RttEstimator e = estimator();
     e.sample(100 * MS);
-    // srtt 100 ms, rttvar 50 ms: 300 ms
-    assertThat(e.stragglerNanos()).isEqualTo(300 * MS);
+    // srtt 100 ms, rttvar 50 ms: 300 ms, but never before half the lowest hard timeout
+    assertThat(e.stragglerNanos()).isEqualTo(500 * MS);
+    RttEstimator fast = new RttEstimator(2_000 * MS, 200 * MS, 5_000 * MS);
+    fast.sample(100 * MS);
+    assertThat(fast.stragglerNanos()).isEqualTo(300 * MS); // the floor, 100 ms, is lower: srtt + 4 rttvar
+    assertThat(fast.stragglerNanos()).isEqualTo(fast.timeoutNanos());
   }
 }

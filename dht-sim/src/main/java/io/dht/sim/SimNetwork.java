@@ -219,7 +219,16 @@ public final class SimNetwork {
     long hi = Math.max(ka, kb);
     long h = SimRandom.mix64(SimRandom.mix64(linkSeed ^ lo) + hi);
     long min = conditions.latencyMin().toNanos();
-    long span = conditions.latencyMax().toNanos() - min;
+    long max = conditions.latencyMax().toNanos();
+    if (conditions.logNormal()) {
+      // Box-Muller on two independent hashes of the link: a standard normal z, then median * e^(sigma z)
+      double u1 = 1.0 - SimRandom.unitInterval(h); // (0, 1]
+      double u2 = SimRandom.unitInterval(SimRandom.mix64(h));
+      double z = Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+      double v = conditions.latencyMedian().toNanos() * Math.exp(conditions.latencySigma() * z);
+      return Math.max(min, Math.min(max, (long) v));
+    }
+    long span = max - min;
     return min + (long) (SimRandom.unitInterval(h) * span);
   }
 

@@ -1,0 +1,335 @@
+package io.dht.sim;
+
+import io.dht.id.Contact;
+import io.dht.id.NodeId;
+import io.dht.lookup.LookupStep;
+import io.dht.node.DhtConfig;
+import io.dht.node.LookupResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Lookup latency under Internet-like round trips ({@link NetworkConditions#internetRtt()}: per-link RTT log-normal,
+ * median 100 ms, clamped to 20-300 ms). Builds one cluster from a seed, runs find_node lookups in the stable network
+ * (0 % unresponsive), then crashes a fraction of the nodes at once (default 50 %) right after and runs the same
+ * number of lookups again, so that half of the contacts in every routing table and every reply are silent. For each
+ * phase it reports the time a lookup takes (in ms and in multiples of the median RTT), the time by which its final
+ * k nodes had all answered, rounds, messages, timeouts and its accuracy against the global truth.
+ *
+ * <p>{@code --lookup default} runs the lookup with the node's defaults ({@link DhtConfig#privateNetwork()}: alpha 3,
+ * at most 10 in flight), {@code --lookup wide} with {@link #wide(DhtConfig)}. Wall-clock seconds are measured only
+ * to report the simulator's speed.
+ *
+ * <pre>{@code
+ * java -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
+ *     io.dht.sim.LatencyExperiment --nodes 10000 --lookups 1000 --seed 1 [--dead 0.5] [--lookup default|wide]
+ * }</pre>
+ */
+public final class LatencyExperiment {
+  /** Lookups in flight at once. */
+  static final int CONCURRENCY = 50;
+  /** Virtual time a batch of lookups may take. */
+  static final Duration BATCH_TIMEOUT = Duration.ofMinutes(5);
+
+  private LatencyExperiment() {}
+
+  /**
+   * The wide lookup: 8 queries active at once (one per slot of the answer) instead of Kademlia's 3, and up to 24 in
+   * flight with the stragglers. Faster by about a round trip, for about 70 % more queries per lookup.
+   */
+  public static DhtConfig wide(DhtConfig config) {
+    return config.toBuilder().alpha(8).lookupMaxInFlight(24).build();
+  }
+
+  /**
+   * One phase of lookups.
+   *
+   * @param name what the phase is
+   * @param lookups lookups run
+   * @param exactness share that returned exactly the true k closest live nodes
+   * @param closestFound share whose nearest result is the true nearest live node
+   * @param onlyLive share that returned only live nodes
+   * @param timeMillis virtual ms from start until the lookup finished
+   * @param resultMillis virtual ms from start until every node of its final answer had answered
+   * @param rounds rounds per lookup
+   * @param messages queries sent per lookup
+   * @param timeouts queries that timed out per lookup
+   * @param replyRttMillis round trips of the replies the lookups got
+   * @param wallSeconds wall-clock seconds for the phase
+   */
+  public record Phase(
+      String name,
+      int lookups,
+      double exactness,
+      double closestFound,
+      double onlyLive,
+      Percentiles timeMillis,
+      Percentiles resultMillis,
+      Percentiles rounds,
+      Percentiles messages,
+      Percentiles timeouts,
+      Percentiles replyRttMillis,
+      double wallSeconds) {}
+
+  /**
+   * The outcome of one experiment.
+   *
+   * @param nodes nodes built
+   * @param seed the seed
+   * @param lookup "default" or "wide", and any override
+   * @param deadFraction fraction crashed before the second phase
+   * @param medianRttMillis the median of the configured per-link RTT distribution
+   * @param bootstrapFailures bootstraps that failed while building
+   * @param stable the phase with every node up
+   * @param dead the phase after the crash (null when {@code deadFraction} is 0)
+   * @param buildWallSeconds wall-clock seconds to build the cluster
+   * @param virtualSeconds virtual seconds simulated in all
+   * @param datagrams datagrams delivered in all
+   */
+  public record Report(
+      int nodes,
+      long seed,
+      String lookup,
+      double deadFraction,
+      double medianRttMillis,
+      int bootstrapFailures,
+      Phase stable,
+      Phase dead,
+      double buildWallSeconds,
+      double virtualSeconds,
+      long datagrams) {
+
+    public String format() {
+      StringBuilder b = new StringBuilder();
+      b.append(String.format(Locale.ROOT,
+          "nodes %d, seed %d, lookup %s, median RTT %.0f ms (log-normal, 20-300 ms), bootstrap failures %d%n",
+          nodes, seed, lookup, medianRttMillis, bootstrapFailures));
+      for (Phase p : dead == null ? List.of(stable) : List.of(stable, dead)) {
+        b.append(String.format(Locale.ROOT, "-- %s: %d lookups, %.1f s wall%n", p.name(), p.lookups(),
+            p.wallSeconds()));
+        b.append(String.format(Locale.ROOT,
+            "exact %.2f %%, closest found %.2f %%, only live nodes %.2f %%%n",
+            100 * p.exactness(), 100 * p.closestFound(), 100 * p.onlyLive()));
+        b.append(line("lookup time ms     ", p.timeMillis()));
+        b.append(String.format(Locale.ROOT, "  in median RTTs      median %.2f  p90 %.2f  p99 %.2f%n",
+            p.timeMillis().median() / medianRttMillis, p.timeMillis().p90() / medianRttMillis,
+            p.timeMillis().p99() / medianRttMillis));
+        b.append(line("k closest known ms ", p.resultMillis()));
+        b.append(line("rounds             ", p.rounds()));
+        b.append(line("messages           ", p.messages()));
+        b.append(line("timeouts           ", p.timeouts()));
+        b.append(line("reply RTT ms       ", p.replyRttMillis()));
+      }
+      b.append(String.format(Locale.ROOT,
+          "build %.1f s wall; %.0f virtual s, %d datagrams in all%n", buildWallSeconds, virtualSeconds,
+          datagrams));
+      return b.toString();
+    }
+
+    private static String line(String name, Percentiles p) {
+      return String.format(Locale.ROOT, "%s median %s  p90 %s  p99 %s  max %s%n", name, n(p.median()), n(p.p90()),
+          n(p.p99()), n(p.max()));
+    }
+
+    private static String n(double v) {
+      return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+  }
+
+  /** Runs the experiment; {@code lookupConfig} is "default" or "wide". */
+  public static Report run(int nodes, int lookups, long seed, double deadFraction, String lookupConfig) {
+    return run(nodes, lookups, seed, deadFraction, lookupConfig, 0, 0);
+  }
+
+  /** As {@link #run(int, int, long, double, String)}, overriding alpha and the in-flight cap when positive. */
+  public static Report run(
+      int nodes, int lookups, long seed, double deadFraction, String lookupConfig, int alpha, int maxInFlight) {
+    DhtConfig config = DhtConfig.privateNetwork();
+    if (lookupConfig.equals("wide")) {
+      config = wide(config);
+    } else if (!lookupConfig.equals("default")) {
+      throw new IllegalArgumentException("lookup must be default or wide, got " + lookupConfig);
+    }
+    if (alpha > 0) {
+      config = config.toBuilder().alpha(alpha).lookupMaxInFlight(Math.max(alpha, config.lookupMaxInFlight())).build();
+      lookupConfig += " alpha " + alpha;
+    }
+    if (maxInFlight > 0) {
+      config = config.toBuilder().lookupMaxInFlight(maxInFlight).build();
+      lookupConfig += " max-in-flight " + maxInFlight;
+    }
+    NetworkConditions network = NetworkConditions.internetRtt();
+    double medianRtt = 2 * network.latencyMedian().toNanos() / 1e6;
+    long start = System.nanoTime();
+    SimCluster cluster = SimCluster.start(ClusterSpec.of(nodes, seed).withNetwork(network).withConfig(config));
+    long built = System.nanoTime();
+    Phase stable = phase("0 % unresponsive", cluster, lookups, Set.of());
+    Phase dead = null;
+    if (deadFraction > 0) {
+      Set<NodeId> victims = new HashSet<>();
+      for (SimHost h : cluster.crashRandom(deadFraction)) {
+        victims.add(h.id());
+      }
+      dead = phase(String.format(Locale.ROOT, "%.0f %% unresponsive", 100 * deadFraction), cluster, lookups,
+          victims);
+    }
+    return new Report(nodes, seed, lookupConfig, deadFraction, medianRtt, cluster.bootstrapFailures(), stable,
+        dead, (built - start) / 1e9, cluster.nowNanos() / 1e9, cluster.network().stats().delivered());
+  }
+
+  private static Phase phase(String name, SimCluster cluster, int lookups, Set<NodeId> dead) {
+    long wall = System.nanoTime();
+    List<LookupSample> samples = LookupWorkload.run(cluster, lookups, CONCURRENCY, BATCH_TIMEOUT);
+    double wallSeconds = (System.nanoTime() - wall) / 1e9;
+    if (Boolean.getBoolean("dht.sim.explain")) {
+      explain(name, samples);
+    }
+    int n = samples.size();
+    double[] time = new double[n];
+    double[] result = new double[n];
+    double[] rounds = new double[n];
+    double[] messages = new double[n];
+    double[] timeouts = new double[n];
+    List<Double> rtts = new ArrayList<>();
+    int closest = 0;
+    int onlyLive = 0;
+    for (int i = 0; i < n; i++) {
+      LookupSample s = samples.get(i);
+      LookupResult r = s.result();
+      time[i] = r.durationNanos() / 1e6;
+      rounds[i] = r.rounds();
+      messages[i] = r.messagesSent();
+      timeouts[i] = r.timeouts();
+      result[i] = resultNanos(r) / 1e6;
+      for (LookupStep step : r.steps()) {
+        if (step.outcome() == LookupStep.Outcome.REPLIED) {
+          rtts.add((step.doneNanos() - step.sentNanos()) / 1e6);
+        }
+      }
+      if (!r.closest().isEmpty() && !s.expected().isEmpty()
+          && r.closest().get(0).id().equals(s.expected().get(0).id())) {
+        closest++;
+      }
+      if (r.closest().stream().noneMatch(c -> dead.contains(c.id()))) {
+        onlyLive++;
+      }
+    }
+    return new Phase(name, n, LookupWorkload.exactness(samples), n == 0 ? 1 : (double) closest / n,
+        n == 0 ? 1 : (double) onlyLive / n, Percentiles.of(time), Percentiles.of(result), Percentiles.of(rounds),
+        Percentiles.of(messages), Percentiles.of(timeouts),
+        Percentiles.of(rtts.stream().mapToDouble(Double::doubleValue).toArray()), wallSeconds);
+  }
+
+  /** Prints why the first inexact lookups missed nodes (-Ddht.sim.explain=true). */
+  private static void explain(String name, List<LookupSample> samples) {
+    List<LookupSample> byTime = new ArrayList<>(samples);
+    byTime.sort(java.util.Comparator.comparingLong(x -> x.result().durationNanos()));
+    for (double q : new double[] {0.5, 0.99}) {
+      LookupResult r = byTime.get((int) (q * (byTime.size() - 1))).result();
+      long start = r.steps().isEmpty() ? 0 : r.steps().get(0).sentNanos();
+      System.out.printf(Locale.ROOT, "[%s] lookup at quantile %.2f: %.1f ms, %d rounds%n", name, q,
+          r.durationNanos() / 1e6, r.rounds());
+      List<NodeId> truth = new ArrayList<>();
+      LookupSample sample = byTime.get((int) (q * (byTime.size() - 1)));
+      for (Contact c : sample.expected()) {
+        truth.add(c.id());
+      }
+      for (LookupStep step : r.steps()) {
+        System.out.printf(Locale.ROOT, "  r%d %s%s sent %.1f %s %.1f%n", step.round(),
+            step.contact().id().toString().substring(0, 8), truth.contains(step.contact().id()) ? "*" : " ",
+            (step.sentNanos() - start) / 1e6, step.outcome(), (step.doneNanos() - start) / 1e6);
+      }
+    }
+    int shown = 0;
+    for (LookupSample s : samples) {
+      if (s.exact() || shown++ >= 5) {
+        continue;
+      }
+      LookupResult r = s.result();
+      long start = r.steps().isEmpty() ? 0 : r.steps().get(0).sentNanos();
+      System.out.printf(Locale.ROOT, "[%s] inexact: %d missing, duration %.1f ms%n", name, s.missing().size(),
+          r.durationNanos() / 1e6);
+      for (Contact m : s.missing()) {
+        String how = "never queried";
+        for (LookupStep step : r.steps()) {
+          if (step.contact().id().equals(m.id())) {
+            how = String.format(Locale.ROOT, "round %d sent at %.1f, %s at %.1f ms", step.round(),
+                (step.sentNanos() - start) / 1e6, step.outcome(), (step.doneNanos() - start) / 1e6);
+          }
+        }
+        System.out.println("  missing " + m.id() + ": " + how);
+      }
+    }
+  }
+
+  /** Time from the first query until every node of the final answer had replied. */
+  static long resultNanos(LookupResult r) {
+    if (r.steps().isEmpty()) {
+      return r.durationNanos();
+    }
+    long start = Long.MAX_VALUE;
+    for (LookupStep step : r.steps()) {
+      start = Math.min(start, step.sentNanos());
+    }
+    Set<NodeId> answer = new HashSet<>();
+    for (Contact c : r.closest()) {
+      answer.add(c.id());
+    }
+    long last = start;
+    for (LookupStep step : r.steps()) {
+      if (step.outcome() == LookupStep.Outcome.REPLIED && answer.contains(step.contact().id())) {
+        last = Math.max(last, step.doneNanos());
+      }
+    }
+    return last - start;
+  }
+
+  /** {@code --nodes N --lookups M --seed S [--dead F] [--lookup default|wide] [--alpha A] [--max-in-flight M]}. */
+  public static void main(String[] args) {
+    int nodes = 1000;
+    int lookups = 1000;
+    long seed = 1;
+    double dead = 0.5;
+    String lookup = "default";
+    int alpha = 0;
+    int maxInFlight = 0;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        usage("missing value after " + flag);
+      }
+      String value = args[++i];
+      try {
+        switch (flag) {
+          case "--nodes" -> nodes = Integer.parseInt(value);
+          case "--lookups" -> lookups = Integer.parseInt(value);
+          case "--seed" -> seed = Long.parseLong(value);
+          case "--dead" -> dead = Double.parseDouble(value);
+          case "--lookup" -> lookup = value;
+          case "--alpha" -> alpha = Integer.parseInt(value);
+          case "--max-in-flight" -> maxInFlight = Integer.parseInt(value);
+          default -> usage("unknown option " + flag);
+        }
+      } catch (NumberFormatException e) {
+        usage("not a number after " + flag + ": " + value);
+      }
+    }
+    if (nodes < 2 || lookups < 0 || !(dead >= 0 && dead < 1)
+        || !(lookup.equals("default") || lookup.equals("wide"))) {
+      usage("need --nodes >= 2, --lookups >= 0, 0 <= --dead < 1, --lookup default|wide");
+    }
+    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight).format());
+  }
+
+  private static void usage(String problem) {
+    System.err.println(problem);
+    System.err.println(
+        "usage: LatencyExperiment --nodes N --lookups M --seed S [--dead F] [--lookup default|wide]"
+            + " [--alpha A] [--max-in-flight M]");
+    System.exit(2);
+  }
+}

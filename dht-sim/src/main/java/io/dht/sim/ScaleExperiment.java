@@ -1,0 +1,183 @@
+package io.dht.sim;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.management.ObjectName;
+
+/**
+ * How far one JVM gets toward a million simulated nodes: for each size, builds and bootstraps a cluster (the usual
+ * way: one join every 20 ms through node 0), then reports the wall time and the simulator's speed (virtual seconds
+ * per wall second, datagrams per wall second) while building, while idle (maintenance only) and while running
+ * verified lookups, and the heap in use after a full GC, per node and per routing-table entry. Optionally prints
+ * the heap's class histogram (the JVM's {@code GC.class_histogram}), which tells what the bytes are.
+ *
+ * <pre>{@code
+ * java -Xmx20g -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
+ *     io.dht.sim.ScaleExperiment --nodes 2000,8000 --seed 1 [--histogram 25]
+ * }</pre>
+ */
+public final class ScaleExperiment {
+  private ScaleExperiment() {}
+
+  /**
+   * One size.
+   *
+   * @param nodes nodes built
+   * @param bootstrapFailures bootstraps that failed
+   * @param buildWallSeconds wall seconds to build and settle
+   * @param buildVirtualSeconds virtual seconds the build simulated
+   * @param buildDatagrams datagrams delivered while building
+   * @param idleVirtualSeconds virtual seconds run idle after the build
+   * @param idleWallSeconds their wall seconds
+   * @param idleDatagrams datagrams delivered while idle
+   * @param lookups lookups run after that
+   * @param exactness share of them that found exactly the true k closest live nodes
+   * @param lookupWallSeconds their wall seconds
+   * @param usedBytes heap in use after a full GC, cluster alive
+   * @param routingEntries routing-table entries (IPv4 and IPv6 tables, live entries only) over all nodes
+   * @param histogram the top of the heap's class histogram, or empty
+   */
+  public record Size(
+      int nodes,
+      int bootstrapFailures,
+      double buildWallSeconds,
+      double buildVirtualSeconds,
+      long buildDatagrams,
+      double idleVirtualSeconds,
+      double idleWallSeconds,
+      long idleDatagrams,
+      int lookups,
+      double exactness,
+      double lookupWallSeconds,
+      long usedBytes,
+      long routingEntries,
+      String histogram) {
+
+    public String format() {
+      return String.format(
+          Locale.ROOT,
+          "nodes %d: bootstrap failures %d%n"
+              + "  build    %.1f s wall for %.0f virtual s (%.2f virtual s per wall s), %d datagrams (%.0f per wall s)%n"
+              + "  idle     %.1f s wall for %.0f virtual s (%.1f virtual s per wall s), %d datagrams%n"
+              + "  lookups  %d in %.1f s wall, exact %.2f %%%n"
+              + "  heap     %.1f MiB used after GC = %.0f bytes per node; %d routing entries (%.1f per node)%n%s",
+          nodes, bootstrapFailures, buildWallSeconds, buildVirtualSeconds, buildVirtualSeconds / buildWallSeconds,
+          buildDatagrams, buildDatagrams / buildWallSeconds, idleWallSeconds, idleVirtualSeconds,
+          idleVirtualSeconds / idleWallSeconds, idleDatagrams, lookups, lookupWallSeconds, 100 * exactness,
+          usedBytes / 1048576.0, (double) usedBytes / nodes, routingEntries, (double) routingEntries / nodes,
+          histogram);
+    }
+  }
+
+  /** Builds one cluster of {@code nodes} and measures it. */
+  public static Size measure(int nodes, long seed, Duration idle, int lookups, int histogramLines) {
+    long t0 = System.nanoTime();
+    SimCluster cluster = SimCluster.start(ClusterSpec.of(nodes, seed));
+    long t1 = System.nanoTime();
+    double buildVirtual = cluster.nowNanos() / 1e9;
+    long buildDatagrams = cluster.network().stats().delivered();
+    cluster.runFor(idle);
+    long t2 = System.nanoTime();
+    long idleDatagrams = cluster.network().stats().delivered() - buildDatagrams;
+    List<LookupSample> samples = LookupWorkload.run(cluster, lookups, 50, Duration.ofMinutes(5));
+    long t3 = System.nanoTime();
+    long entries = 0;
+    for (SimHost h : cluster.liveHosts()) {
+      entries += h.inspect(n -> n.routingTable().size() + n.routingTable6().size());
+    }
+    long used = usedAfterGc();
+    String histogram = histogramLines > 0 ? histogram(histogramLines) : "";
+    Size size = new Size(nodes, cluster.bootstrapFailures(), (t1 - t0) / 1e9, buildVirtual, buildDatagrams,
+        idle.toNanos() / 1e9, (t2 - t1) / 1e9, idleDatagrams, samples.size(), LookupWorkload.exactness(samples),
+        (t3 - t2) / 1e9, used, entries, histogram);
+    // keep the cluster reachable until the heap was measured
+    if (cluster.hosts().isEmpty()) {
+      throw new AssertionError();
+    }
+    return size;
+  }
+
+  static long usedAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      used = Math.min(used, rt.totalMemory() - rt.freeMemory());
+    }
+    return used;
+  }
+
+  /** The first lines of the JVM's class histogram (live objects, after a full GC). */
+  static String histogram(int lines) {
+    try {
+      Object out = ManagementFactory.getPlatformMBeanServer().invoke(
+          new ObjectName("com.sun.management:type=DiagnosticCommand"),
+          "gcClassHistogram",
+          new Object[] {new String[0]},
+          new String[] {String[].class.getName()});
+      String[] all = out.toString().split("\n");
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < Math.min(all.length, lines + 2); i++) {
+        b.append("    ").append(all[i]).append('\n');
+      }
+      if (all.length > 0) {
+        b.append("    ").append(all[all.length - 1]).append('\n');
+      }
+      return b.toString();
+    } catch (Exception e) {
+      return "    (no histogram: " + e + ")\n";
+    }
+  }
+
+  /** {@code --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M] [--histogram LINES]}. */
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = new ArrayList<>(List.of(2000, 8000));
+    long seed = 1;
+    int idleSeconds = 60;
+    int lookups = 200;
+    int histogram = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      String value = args[i + 1];
+      switch (args[i]) {
+        case "--nodes" -> {
+          sizes.clear();
+          for (String s : value.split(",")) {
+            sizes.add(Integer.parseInt(s.trim()));
+          }
+        }
+        case "--seed" -> seed = Long.parseLong(value);
+        case "--idle" -> idleSeconds = Integer.parseInt(value);
+        case "--lookups" -> lookups = Integer.parseInt(value);
+        case "--histogram" -> histogram = Integer.parseInt(value);
+        default -> {
+          System.err.println("usage: ScaleExperiment --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M]"
+              + " [--histogram LINES]");
+          System.exit(2);
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "max heap %.1f GiB, %d processors%n",
+        Runtime.getRuntime().maxMemory() / 1073741824.0, Runtime.getRuntime().availableProcessors());
+    long baseline = usedAfterGc();
+    System.out.printf(Locale.ROOT, "heap in use before any cluster: %.1f MiB%n", baseline / 1048576.0);
+    List<Size> done = new ArrayList<>();
+    for (int n : sizes) {
+      Size s = measure(n, seed, Duration.ofSeconds(idleSeconds), lookups, histogram);
+      done.add(s);
+      System.out.print(s.format());
+      System.out.flush();
+    }
+    for (int i = 1; i < done.size(); i++) {
+      Size a = done.get(i - 1);
+      Size b = done.get(i);
+      double perNode = (double) (b.usedBytes() - a.usedBytes()) / (b.nodes() - a.nodes());
+      double entriesPerNode = (double) (b.routingEntries() - a.routingEntries()) / (b.nodes() - a.nodes());
+      System.out.printf(Locale.ROOT,
+          "marginal between %d and %d nodes: %.0f bytes per node, %.1f routing entries per node%n",
+          a.nodes(), b.nodes(), perNode, entriesPerNode);
+    }
+  }
+}
