@@ -41,6 +41,8 @@ import java.time.Duration;
  * @param handoffsPerSecond items pushed per second to newly met nodes that became responsible for them
  * @param maxReplyBytesPerSecond cap on the bytes of replies and errors we send per second (bursts of 3 s);
  *     beyond it incoming queries go unanswered; 0 disables the cap
+ * @param maxConcurrentLookups lookups started by API calls that may run at once; beyond it a call fails at once
+ *     with a {@link DhtException} (maintenance lookups are counted but never refused)
  */
 public record DhtConfig(
     int k,
@@ -71,7 +73,8 @@ public record DhtConfig(
     Duration itemCheckInterval,
     int maxConcurrentItemChecks,
     int handoffsPerSecond,
-    int maxReplyBytesPerSecond) {
+    int maxReplyBytesPerSecond,
+    int maxConcurrentLookups) {
 
   public DhtConfig {
     requirePositive("k", k);
@@ -108,6 +111,7 @@ public record DhtConfig(
     }
     requirePositive("maxConcurrentItemChecks", maxConcurrentItemChecks);
     requirePositive("handoffsPerSecond", handoffsPerSecond);
+    requirePositive("maxConcurrentLookups", maxConcurrentLookups);
     if (maxReplyBytesPerSecond < 0) {
       throw new IllegalArgumentException("maxReplyBytesPerSecond must be >= 0");
     }
@@ -161,7 +165,8 @@ public record DhtConfig(
         Duration.ofMinutes(30),
         2,
         20,
-        64_000);
+        64_000,
+        256);
   }
 
   /**
@@ -251,6 +256,7 @@ public record DhtConfig(
     private int maxConcurrentItemChecks;
     private int handoffsPerSecond;
     private int maxReplyBytesPerSecond;
+    private int maxConcurrentLookups;
 
     private Builder(DhtConfig c) {
       k = c.k;
@@ -282,6 +288,7 @@ public record DhtConfig(
       maxConcurrentItemChecks = c.maxConcurrentItemChecks;
       handoffsPerSecond = c.handoffsPerSecond;
       maxReplyBytesPerSecond = c.maxReplyBytesPerSecond;
+      maxConcurrentLookups = c.maxConcurrentLookups;
     }
 
     public Builder k(int v) { k = v; return this; }
@@ -313,6 +320,7 @@ public record DhtConfig(
     public Builder maxConcurrentItemChecks(int v) { maxConcurrentItemChecks = v; return this; }
     public Builder handoffsPerSecond(int v) { handoffsPerSecond = v; return this; }
     public Builder maxReplyBytesPerSecond(int v) { maxReplyBytesPerSecond = v; return this; }
+    public Builder maxConcurrentLookups(int v) { maxConcurrentLookups = v; return this; }
 
     public DhtConfig build() {
       return new DhtConfig(k, alpha, lookupMaxInFlight, rpcTimeoutInitial, rpcTimeoutMin, rpcTimeoutMax,
@@ -320,7 +328,7 @@ public record DhtConfig(
           bucketRefreshInterval, failuresBeforeBad, tokenRotation, peerTtl, maxPeersPerInfoHash, maxInfoHashes,
           maxReplyBytes, clientVersion, readOnly, queryRatePerIp, queryBurstPerIp, sampleInterval, secureNodeId,
           republishInterval, itemCheckInterval, maxConcurrentItemChecks, handoffsPerSecond,
-          maxReplyBytesPerSecond);
+          maxReplyBytesPerSecond, maxConcurrentLookups);
     }
   }
 }

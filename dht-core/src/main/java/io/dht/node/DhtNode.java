@@ -119,6 +119,7 @@ public final class DhtNode {
   private long rpcsRejected;
   private long lookupsStarted;
   private long lookupsCompleted;
+  private int lookupsActive;
   private long internalErrors;
   private long throttled;
   private long idChanges;
@@ -841,6 +842,16 @@ public final class DhtNode {
 
   // ------------------------------------------------------------------ commands
 
+  /** Like {@link #track}, and refused when {@code maxConcurrentLookups} lookups are already running. */
+  private <T> CompletableFuture<T> trackLookup(CompletableFuture<T> future) {
+    if (!closed && lookupsActive >= config.maxConcurrentLookups()) {
+      future.completeExceptionally(
+          new DhtException("too many lookups in flight (" + lookupsActive + "); try again later"));
+      return future;
+    }
+    return track(future);
+  }
+
   private <T> CompletableFuture<T> track(CompletableFuture<T> future) {
     if (closed) {
       future.completeExceptionally(new NodeClosedException());
@@ -996,7 +1007,7 @@ public final class DhtNode {
 
   /** Iterative find_node for {@code target}. */
   public CompletableFuture<LookupResult> findNode(NodeId target) {
-    CompletableFuture<LookupResult> future = track(new CompletableFuture<>());
+    CompletableFuture<LookupResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
       startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> future.complete(task.lookupResult(lookup)));
     }
@@ -1005,7 +1016,7 @@ public final class DhtNode {
 
   /** Iterative get_peers for {@code infoHash}. */
   public CompletableFuture<PeersResult> getPeers(NodeId infoHash) {
-    CompletableFuture<PeersResult> future = track(new CompletableFuture<>());
+    CompletableFuture<PeersResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
       startLookup(
           infoHash, LookupKind.GET_PEERS, (lookup, task) -> future.complete(task.peersResult(lookup)));
@@ -1018,7 +1029,7 @@ public final class DhtNode {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range 0..65535: " + port);
     }
-    CompletableFuture<AnnounceResult> future = track(new CompletableFuture<>());
+    CompletableFuture<AnnounceResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
       startLookup(
           infoHash,
@@ -1105,7 +1116,7 @@ public final class DhtNode {
    * none). Completes with an empty item when no node has it.
    */
   public CompletableFuture<ItemResult> getItem(NodeId target, byte[] salt) {
-    CompletableFuture<ItemResult> future = track(new CompletableFuture<>());
+    CompletableFuture<ItemResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
       LookupTask task = new LookupTask(target, LookupKind.GET);
       task.salt = BString.of(salt);
@@ -1119,7 +1130,7 @@ public final class DhtNode {
    * closest nodes that returned a token. With {@code cas}, mutable puts carry it (BEP 44's compare-and-swap).
    */
   public CompletableFuture<PutResult> putItem(Item item, OptionalLong cas) {
-    CompletableFuture<PutResult> future = track(new CompletableFuture<>());
+    CompletableFuture<PutResult> future = trackLookup(new CompletableFuture<>());
     if (future.isDone()) {
       return future;
     }
@@ -1555,6 +1566,7 @@ public final class DhtNode {
   private void startLookup(LookupTask task, List<Contact> extraSeeds, LookupDone done) {
     NodeId target = task.target;
     lookupsStarted++;
+    lookupsActive++;
     long now = clock.nanos();
     Lookup lookup =
         new Lookup(
@@ -1566,6 +1578,7 @@ public final class DhtNode {
             (l, candidate) -> queryForLookup(l, task, candidate),
             l -> {
               lookupsCompleted++;
+              lookupsActive--;
               done.done(l, task);
             },
             now);

@@ -105,6 +105,21 @@ class DhtNodeTest {
   }
 
   @Test
+  void lookupsBeyondTheConfiguredBoundFailAtOnce() {
+    TestNetwork net = new TestNetwork(7);
+    DhtConfig one = CONFIG.toBuilder().maxConcurrentLookups(1).build();
+    DhtNode a = net.add(one);
+    DhtNode b = net.add(one);
+    net.await(a.ping(net.endpointOf(b)));
+    var first = a.findNode(NodeId.random(net.random));
+    var second = a.getPeers(NodeId.random(net.random));
+    assertThat(second).isCompletedExceptionally();
+    assertThatThrownBy(second::join).hasCauseInstanceOf(DhtException.class).hasMessageContaining("too many lookups");
+    net.await(first);
+    assertThat(net.await(a.findNode(NodeId.random(net.random))).closest()).isNotEmpty(); // room again
+  }
+
+  @Test
   void closeFailsOutstandingOperations() {
     TestNetwork net = new TestNetwork(6);
     DhtNode a = net.add(CONFIG);
