@@ -4,6 +4,7 @@
 #   - libtorrent-rasterbar (Debian python3-libtorrent): LibtorrentInteropTest, run with /usr/bin/python3
 #     (the binding is built for Debian's interpreter, not for a pyenv/venv python3 earlier on PATH)
 #   - nodejs + npm: BittorrentDhtInteropTest (which npm-installs bittorrent-dht into dht-app/target by itself)
+#   - chromium + chromium-driver (the dashboard's browser test), curl (the README's API examples)
 set -euo pipefail
 
 packages=()
@@ -12,6 +13,13 @@ if ! /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1; then
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
+fi
+# headless Chromium and its WebDriver: DashboardBrowserTest; curl: the README's API examples (OperatorDocsTest)
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  packages+=(chromium chromium-driver)
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  packages+=(curl)
 fi
 
 if [ "${#packages[@]}" -gt 0 ]; then

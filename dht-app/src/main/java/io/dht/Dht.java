@@ -26,6 +26,7 @@ import io.dht.storage.NodeDatabase;
 import io.dht.transport.EventLoop;
 import io.dht.transport.NodeChannel;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -122,9 +123,52 @@ public final class Dht implements AutoCloseable {
     return id;
   }
 
-  /** The address and port actually bound (the real port when the builder asked for port 0). */
+  /**
+   * The address and port actually bound (the real port when the builder asked for port 0). For a dual-stack node
+   * ({@link Builder#bindAddress6}) this is the IPv4 socket; see {@link #localEndpoint6()}.
+   */
   public Endpoint localEndpoint() {
     return channel.localEndpoint();
+  }
+
+  /** The IPv6 socket's address and port, when the node has one (an IPv6-only or a dual-stack node). */
+  public Optional<Endpoint> localEndpoint6() {
+    return channel.localEndpoint(true);
+  }
+
+  /** Every bound socket's address and port, IPv4 first: one, or two for a dual-stack node. */
+  public List<Endpoint> localEndpoints() {
+    return channel.localEndpoints();
+  }
+
+  /**
+   * BEP 32: whether the node has an IPv4 and an IPv6 socket. A dual-stack node keeps a routing table per family
+   * under one id, asks for {@code want = ["n4", "n6"]} in its lookups, and uses contacts of both families.
+   */
+  public boolean dualStack() {
+    return channel.dualStack();
+  }
+
+  /**
+   * Datagrams dropped because the node has no socket of the destination's family (an IPv6 contact of an IPv4-only
+   * node); readable from any thread.
+   */
+  public long familyDrops() {
+    return channel.familyDrops();
+  }
+
+  /**
+   * Datagrams the event loop dropped before decoding them because their source IP sent far more than the node's
+   * per-IP query limit allows (five times its rate and burst, datagrams of any kind); zero when the node does not
+   * throttle ({@code queryRatePerIp = 0}). Readable from any thread.
+   */
+  public long floodDrops() {
+    return channel.floodDrops();
+  }
+
+  /** Source IPs the event loop's flood guard tracks now; bounded (4,096). Readable from any thread. */
+  public int floodGuardTrackedIps() {
+    return channel.floodGuardTrackedIps();
   }
 
   /**
@@ -160,7 +204,10 @@ public final class Dht implements AutoCloseable {
     return call(node -> CompletableFuture.completedFuture(node.stats()));
   }
 
-  /** The live routing-table entries. */
+  /**
+   * The live routing-table entries: the IPv4 table's, then the IPv6 table's (BEP 32 keeps one per family; tell
+   * them apart by {@code contact.endpoint().isIpv6()}).
+   */
   public CompletableFuture<List<Contact>> routingTable() {
     return call(node -> CompletableFuture.completedFuture(node.routingTableContacts()));
   }
@@ -307,6 +354,86 @@ public final class Dht implements AutoCloseable {
   /** Items held for others and how well they are replicated, from this node's periodic checks. */
   public CompletableFuture<DurabilityStats> durabilityStats() {
     return call(node -> CompletableFuture.completedFuture(node.durabilityStats()));
+  }
+
+  // ------------------------------------------------------------------ inspection (HTTP API, dashboard, metrics)
+
+  /**
+   * A BEP 44 item this node holds for others, as operators see it.
+   *
+   * @param bytes the size of the stored data
+   * @param seq the {@code seq} of a mutable item; empty for an immutable one
+   * @param replicas copies seen among the k closest nodes at the item's last check; -1 before its first check
+   */
+  public record HeldItem(NodeId target, boolean mutable, int bytes, OptionalLong seq, int replicas) {}
+
+  /** Up to {@code max} of the items held for others, in target order, with their replica counts. */
+  public CompletableFuture<List<HeldItem>> heldItems(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must not be negative, got " + max);
+    }
+    return call(
+        node -> {
+          java.util.Map<NodeId, Integer> replicas = node.replicaCounts();
+          List<HeldItem> out = new ArrayList<>();
+          long now = System.nanoTime(); // the node's clock (see Builder.newNode)
+          for (NodeId target : node.itemStore().targets()) {
+            if (out.size() >= max) {
+              break;
+            }
+            node.itemStore()
+                .get(target, now)
+                .ifPresent(
+                    item -> {
+                      boolean mutable = item instanceof MutableItem;
+                      byte[] data = mutable ? ((MutableItem) item).data() : ((ImmutableItem) item).data();
+                      OptionalLong seq =
+                          mutable ? OptionalLong.of(((MutableItem) item).seq()) : OptionalLong.empty();
+                      out.add(new HeldItem(target, mutable, data.length, seq, replicas.getOrDefault(target, -1)));
+                    });
+          }
+          return CompletableFuture.completedFuture(List.copyOf(out));
+        });
+  }
+
+  /**
+   * The routing tables bucket by bucket, shallowest first: bucket i holds the nodes whose id shares exactly i
+   * leading bits with ours, the last one those sharing at least that many.
+   */
+  public record RoutingBuckets(List<List<Contact>> ipv4, List<List<Contact>> ipv6) {}
+
+  public CompletableFuture<RoutingBuckets> routingBuckets() {
+    return call(
+        node ->
+            CompletableFuture.completedFuture(
+                new RoutingBuckets(buckets(node.routingTable()), buckets(node.routingTable6()))));
+  }
+
+  private static List<List<Contact>> buckets(io.dht.routing.RoutingTable table) {
+    List<Contact> all = table.contacts(); // bucket by bucket
+    int[] sizes = table.bucketSizes();
+    List<List<Contact>> out = new ArrayList<>(sizes.length);
+    int from = 0;
+    for (int size : sizes) {
+      out.add(List.copyOf(all.subList(from, from + size)));
+      from += size;
+    }
+    return List.copyOf(out);
+  }
+
+  /** Copies seen among the k closest nodes at the last check of each held item (-1: not checked yet). */
+  public CompletableFuture<java.util.Map<NodeId, Integer>> replicaCounts() {
+    return call(node -> CompletableFuture.completedFuture(java.util.Map.copyOf(node.replicaCounts())));
+  }
+
+  /** The external address the {@code ip} fields of replies agree on, if they do. */
+  public CompletableFuture<Optional<InetAddress>> externalAddress() {
+    return call(node -> CompletableFuture.completedFuture(node.externalAddress()));
+  }
+
+  /** The node's protocol configuration (k, timeouts, limits). */
+  public CompletableFuture<DhtConfig> config() {
+    return call(node -> CompletableFuture.completedFuture(node.config()));
   }
 
   private static byte[] checkValue(byte[] value) {
@@ -512,13 +639,19 @@ public final class Dht implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Dht(" + id + " at " + localEndpoint() + ")";
+    StringBuilder at = new StringBuilder();
+    for (Endpoint e : localEndpoints()) {
+      at.append(at.length() == 0 ? "" : " and ").append(e);
+    }
+    return "Dht(" + id + " at " + at + ")";
   }
 
   /** Configures and starts a {@link Dht}. Not thread-safe; use it from one thread. */
   public static final class Builder {
     private InetAddress bindAddress;
     private int port;
+    private InetAddress bindAddress6;
+    private Integer port6;
     private NodeId nodeId;
     private final List<Endpoint> bootstrap = new ArrayList<>();
     private Path dataDir;
@@ -537,9 +670,38 @@ public final class Dht implements AutoCloseable {
       return this;
     }
 
-    /** Local address to bind; default 0.0.0.0 (all IPv4 interfaces). */
+    /**
+     * Local address to bind, of either family; default 0.0.0.0 (all IPv4 interfaces) unless only {@link
+     * #bindAddress6} is given. An IPv6 address here makes an IPv6-only node.
+     */
     public Builder bindAddress(InetAddress address) {
       this.bindAddress = requireNonNull(address, "bindAddress");
+      return this;
+    }
+
+    /**
+     * BEP 32 dual stack: also bind this IPv6 address, under the same node id, with its own routing table. With
+     * {@link #bindAddress} (which must then be IPv4) the node has two sockets; alone it makes an IPv6-only node.
+     * Prefer a specific address (BEP 32 advises against {@code ::}; on Linux {@code [::]} and {@code 0.0.0.0}
+     * cannot share a port).
+     *
+     * @throws IllegalArgumentException for an IPv4 address
+     */
+    public Builder bindAddress6(InetAddress address) {
+      requireNonNull(address, "bindAddress6");
+      if (!(address instanceof Inet6Address)) {
+        throw new IllegalArgumentException("bindAddress6 must be an IPv6 address, got " + address.getHostAddress());
+      }
+      this.bindAddress6 = address;
+      return this;
+    }
+
+    /** UDP port of the IPv6 socket set by {@link #bindAddress6}; default: the same as {@link #port}. */
+    public Builder port6(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port6 out of range 0..65535: " + port);
+      }
+      this.port6 = port;
       return this;
     }
 
@@ -595,12 +757,15 @@ public final class Dht implements AutoCloseable {
     }
 
     /**
-     * Restores id and routing table from the data directory, binds the socket and starts the node.
+     * Restores id and routing table from the data directory, binds the socket (or both sockets of a dual-stack
+     * node) and starts the node.
      *
-     * @throws DhtException when the socket cannot be bound ({@code cannot bind 127.0.0.2:6881: Address already
+     * @throws DhtException when a socket cannot be bound ({@code cannot bind 127.0.0.2:6881: Address already
      *     in use}) or the data directory is unusable
+     * @throws IllegalArgumentException when {@link #bindAddress6} is combined with an IPv6 {@link #bindAddress}
      */
     public Dht start() {
+      List<InetSocketAddress> addresses = addresses();
       Optional<DataDir> dir = Optional.ofNullable(dataDir).map(DataDir::open);
       SecureRandom secure = new SecureRandom();
       NodeId id = nodeId;
@@ -614,10 +779,6 @@ public final class Dht implements AutoCloseable {
         } catch (IOException e) {
           throw new DhtException("cannot write to data directory " + dir.get() + ": " + e.getMessage(), e);
         }
-      }
-      InetAddress address = bindAddress;
-      if (address == null) {
-        address = Endpoint.parseAddress("0.0.0.0");
       }
       NodeId self = id;
       // items and announced peers live in the node database (RocksDB, docs/storage.md) under the data dir
@@ -637,7 +798,7 @@ public final class Dht implements AutoCloseable {
         channel =
             await(
                 loop.bind(
-                    new InetSocketAddress(address, port),
+                    addresses,
                     transport -> newNode(cfg, self, transport, new SplittableRandom(seed), db)));
       } catch (RuntimeException e) {
         db.ifPresent(NodeDatabase::close);
@@ -659,6 +820,23 @@ public final class Dht implements AutoCloseable {
             }
           });
       return dht;
+    }
+
+    /** The socket addresses to bind: one, or an IPv4 and an IPv6 one for a dual-stack node. */
+    private List<InetSocketAddress> addresses() {
+      List<InetSocketAddress> out = new ArrayList<>(2);
+      if (bindAddress != null || bindAddress6 == null) {
+        InetAddress address = bindAddress != null ? bindAddress : Endpoint.parseAddress("0.0.0.0");
+        if (bindAddress6 != null && address instanceof Inet6Address) {
+          throw new IllegalArgumentException(
+              "with bindAddress6, bindAddress must be IPv4, got " + address.getHostAddress());
+        }
+        out.add(new InetSocketAddress(address, port));
+      }
+      if (bindAddress6 != null) {
+        out.add(new InetSocketAddress(bindAddress6, port6 != null ? port6 : port));
+      }
+      return out;
     }
 
     private static NodeDatabase openDatabase(Path path, NodeId self) {

@@ -1,10 +1,12 @@
 package io.dht.cli;
 
 import io.dht.Dht;
+import io.dht.http.Json;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.node.AnnounceResult;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,9 +37,8 @@ final class AnnounceCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      required = true,
       converter = Converters.HostPort.class,
-      description = "A node to join through (repeatable).")
+      description = "A node to join through (repeatable); required unless --api is given.")
   List<Endpoint> bootstrap;
 
   @Mixin ClientOptions client;
@@ -47,16 +48,30 @@ final class AnnounceCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
     }
-    try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
-      Bootstrap.join(dht, bootstrap, client.timeout());
-      AnnounceResult result =
-          Await.await(dht.announce(infoHash, port), client.timeout(), "announce " + infoHash);
-      if (result.storedOn().isEmpty()) {
-        throw new CommandFailure("announce " + infoHash + ": no node accepted it");
+    client.requireBootstrap(spec, bootstrap);
+    Map<String, Object> announced;
+    if (client.remote()) {
+      announced = Remote.post(spec, client, "api/announce", Json.obj("infohash", infoHash.toString(), "port", port));
+    } else {
+      try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
+        Progress progress = client.progress(spec);
+        Bootstrap.join(dht, bootstrap, client.timeout(), progress);
+        AnnounceResult result =
+            progress.await(dht.announce(infoHash, port), client.timeout(), "announce " + infoHash);
+        announced =
+            Json.obj(
+                "infohash", infoHash.toString(), "port", port, "stored", result.storedOn().size(),
+                "storedOn", PutCommand.contacts(result.storedOn()));
       }
-      spec.commandLine()
-          .getOut()
-          .printf("announced %s port %d on %d nodes%n", infoHash, port, result.storedOn().size());
+    }
+    long stored = Remote.number(announced, "stored");
+    if (stored == 0) {
+      throw new CommandFailure("announce " + infoHash + ": no node accepted it");
+    }
+    if (client.json) {
+      ClientOptions.printJson(spec, announced);
+    } else {
+      spec.commandLine().getOut().printf("announced %s port %d on %d nodes%n", infoHash, port, stored);
     }
     return 0;
   }

@@ -1,15 +1,22 @@
 package io.dht.cli;
 
 import io.dht.Dht;
+import io.dht.http.Json;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.MutableItem;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,9 +63,8 @@ final class GetCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      required = true,
       converter = Converters.HostPort.class,
-      description = "A node to join through (repeatable).")
+      description = "A node to join through (repeatable); required unless --api is given.")
   List<Endpoint> bootstrap;
 
   @Option(
@@ -75,35 +81,77 @@ final class GetCommand implements Callable<Integer> {
           spec.commandLine(),
           target == null ? "missing TARGET (or --key PUBKEY_HEX)" : "give TARGET or --key, not both");
     }
+    client.requireBootstrap(spec, bootstrap);
     byte[] saltBytes = Items.salt(spec, salt);
     byte[] publicKey = key == null ? null : Items.publicKey(spec, key);
     NodeId wanted = publicKey == null ? target : MutableItem.target(publicKey, saltBytes);
-    Dht.GetResult result;
-    try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
-      Bootstrap.join(dht, bootstrap, client.timeout());
-      result =
-          Await.await(
-              publicKey == null ? dht.get(target, saltBytes) : dht.getMutable(publicKey, saltBytes),
-              client.timeout(),
-              "get " + wanted);
+    Map<String, Object> got;
+    if (client.remote()) {
+      String query = salt == null ? "" : "salt=" + URLEncoder.encode(salt, StandardCharsets.UTF_8);
+      String path =
+          publicKey == null
+              ? "api/items/" + target + (query.isEmpty() ? "" : "?" + query)
+              : "api/items?key=" + HexFormat.of().formatHex(publicKey) + (query.isEmpty() ? "" : "&" + query);
+      got = Remote.get(spec, client, path);
+    } else {
+      Dht.GetResult result;
+      try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
+        Progress progress = client.progress(spec);
+        Bootstrap.join(dht, bootstrap, client.timeout(), progress);
+        result =
+            progress.await(
+                publicKey == null ? dht.get(target, saltBytes) : dht.getMutable(publicKey, saltBytes),
+                client.timeout(),
+                "get " + wanted);
+      }
+      if (!result.found()) {
+        throw new CommandFailure(
+            "not found: " + wanted + " (" + result.lookup().responses() + " nodes asked"
+                + (publicKey == null && salt == null ? "; a salted mutable item also needs --salt" : "") + ")");
+      }
+      got = json(wanted, result);
     }
-    if (!result.found()) {
-      throw new CommandFailure(
-          "not found: " + wanted + " (" + result.lookup().responses() + " nodes asked"
-              + (publicKey == null && salt == null ? "; a salted mutable item also needs --salt" : "") + ")");
+    byte[] value = Base64.getDecoder().decode(Remote.string(got, "base64"));
+    if (client.json) {
+      ClientOptions.printJson(spec, got);
+      return 0;
     }
-    byte[] value = result.value().orElseThrow();
     if (verbose) {
       PrintWriter err = spec.commandLine().getErr();
       String detail =
-          result.item().orElseThrow() instanceof MutableItem m
-              ? ", seq " + m.seq() + ", public key " + HexFormat.of().formatHex(m.publicKey().toByteArray())
-              : "";
-      err.printf("dht get: %s: %d bytes from %d nodes%s%n", wanted, value.length, result.holders(), detail);
+          got.get("seq") instanceof Long seq ? ", seq " + seq + ", public key " + got.get("publicKey") : "";
+      err.printf("dht get: %s: %d bytes from %d nodes%s%n", wanted, value.length, Remote.number(got, "holders"), detail);
       err.flush();
     }
     write(value);
     return 0;
+  }
+
+  /** The result as the API's {@code GET /api/items} answers it. */
+  private static Map<String, Object> json(NodeId target, Dht.GetResult result) {
+    byte[] value = result.value().orElseThrow();
+    Map<String, Object> out =
+        Json.obj(
+            "target", target.toString(), "value", utf8(value), "base64", Base64.getEncoder().encodeToString(value),
+            "bytes", value.length, "mutable", result.item().orElseThrow() instanceof MutableItem,
+            "seq", result.seq().isPresent() ? (Object) result.seq().getAsLong() : null, "holders", result.holders());
+    if (result.item().orElseThrow() instanceof MutableItem m) {
+      out.put("publicKey", HexFormat.of().formatHex(m.publicKey().toByteArray()));
+    }
+    return out;
+  }
+
+  private static String utf8(byte[] value) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(value))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   private void write(byte[] value) {

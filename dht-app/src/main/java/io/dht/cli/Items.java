@@ -53,6 +53,53 @@ final class Items {
     }
   }
 
+  /** Most items one bulk put ({@code put --lines}) stores. */
+  static final int MAX_LINES = 10_000;
+
+  /**
+   * The non-empty lines of {@code file} as bytes (without {@code \n} or {@code \r\n}), for {@code put --lines};
+   * each at most {@value Dht#MAX_DATA_BYTES} bytes, at most {@value #MAX_LINES} of them.
+   */
+  static java.util.List<byte[]> readLines(CommandSpec spec, Path file) {
+    byte[] all;
+    try {
+      if (Files.isDirectory(file)) {
+        throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": it is a directory");
+      }
+      long size = Files.size(file);
+      if (size > (long) MAX_LINES * (Dht.MAX_DATA_BYTES + 2)) {
+        throw new ParameterException(spec.commandLine(), "--file " + file + " is too large for --lines (" + size + " bytes)");
+      }
+      all = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": " + describe(e));
+    }
+    java.util.List<byte[]> out = new java.util.ArrayList<>();
+    int start = 0;
+    int line = 1;
+    for (int i = 0; i <= all.length; i++) {
+      if (i == all.length || all[i] == '\n') {
+        int end = i > start && all[i - 1] == '\r' ? i - 1 : i;
+        if (end > start) {
+          String error = sizeError(end - start);
+          if (error != null) {
+            throw new ParameterException(spec.commandLine(), "--file " + file + " line " + line + ": " + error);
+          }
+          if (out.size() == MAX_LINES) {
+            throw new ParameterException(spec.commandLine(), "--file " + file + " has more than " + MAX_LINES + " lines");
+          }
+          out.add(java.util.Arrays.copyOfRange(all, start, end));
+        }
+        start = i + 1;
+        line++;
+      }
+    }
+    if (out.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "--file " + file + " has no non-empty line");
+    }
+    return out;
+  }
+
   /** {@code --salt} as UTF-8 bytes; empty for none. */
   static byte[] salt(CommandSpec spec, String salt) {
     if (salt == null) {

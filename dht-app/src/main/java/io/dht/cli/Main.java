@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       ShareCommand.class,
       FetchCommand.class,
       SimCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -126,6 +127,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: node, swarm, ping, peers, announce, keygen, put, get, share, fetch or sim");
+        spec.commandLine(), "missing command: node, swarm, ping, peers, announce, keygen, put, get, share, fetch, sim or completion");
   }
 }

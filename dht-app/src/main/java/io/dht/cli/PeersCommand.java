@@ -1,11 +1,13 @@
 package io.dht.cli;
 
 import io.dht.Dht;
+import io.dht.http.Json;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.node.PeersResult;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,24 +30,40 @@ final class PeersCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      required = true,
       converter = Converters.HostPort.class,
-      description = "A node to join through (repeatable).")
+      description = "A node to join through (repeatable); required unless --api is given.")
   List<Endpoint> bootstrap;
 
   @Mixin ClientOptions client;
 
   @Override
   public Integer call() {
-    try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
-      Bootstrap.join(dht, bootstrap, client.timeout());
-      PeersResult result = Await.await(dht.getPeers(infoHash), client.timeout(), "get_peers " + infoHash);
-      PrintWriter out = spec.commandLine().getOut();
-      for (Endpoint peer : result.peers()) {
-        out.println(peer);
+    client.requireBootstrap(spec, bootstrap);
+    Map<String, Object> found;
+    if (client.remote()) {
+      found = Remote.get(spec, client, "api/peers/" + infoHash);
+    } else {
+      try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
+        Progress progress = client.progress(spec);
+        Bootstrap.join(dht, bootstrap, client.timeout(), progress);
+        PeersResult result = progress.await(dht.getPeers(infoHash), client.timeout(), "get_peers " + infoHash);
+        found =
+            Json.obj(
+                "infohash", infoHash.toString(),
+                "peers", result.peers().stream().map(Endpoint::toString).toList(),
+                "rounds", result.lookup().rounds(),
+                "responses", result.lookup().responses());
       }
-      out.flush();
     }
+    if (client.json) {
+      ClientOptions.printJson(spec, found);
+      return 0;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    for (Object peer : (List<?>) found.get("peers")) {
+      out.println(peer);
+    }
+    out.flush();
     return 0;
   }
 }

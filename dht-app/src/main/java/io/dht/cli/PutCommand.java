@@ -1,6 +1,7 @@
 package io.dht.cli;
 
 import io.dht.Dht;
+import io.dht.http.Json;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
@@ -10,8 +11,11 @@ import io.dht.node.PutResult;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -75,10 +79,16 @@ final class PutCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      required = true,
       converter = Converters.HostPort.class,
-      description = "A node to join through (repeatable).")
+      description = "A node to join through (repeatable); required unless --api is given.")
   List<Endpoint> bootstrap;
+
+  @Option(
+      names = "--lines",
+      description =
+          "With --file: a bulk put: every non-empty line of the file (without its newline) is stored as its own"
+              + " immutable item; prints one target per line.")
+  boolean lines;
 
   @Option(names = {"-v", "--verbose"}, description = "List the nodes that stored the item on stderr.")
   boolean verbose;
@@ -87,6 +97,10 @@ final class PutCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    client.requireBootstrap(spec, bootstrap);
+    if (lines) {
+      return bulk();
+    }
     byte[] data = data();
     byte[] saltBytes = Items.salt(spec, salt);
     SigningKeyPair key = null;
@@ -101,12 +115,19 @@ final class PutCommand implements Callable<Integer> {
       if (cas != null && cas < 0) {
         throw new ParameterException(spec.commandLine(), "--cas must not be negative, got " + cas);
       }
-      key = Items.loadKey(spec, keyFile);
+      if (!client.remote()) {
+        key = Items.loadKey(spec, keyFile);
+      }
     } else if (keyFile != null || salt != null || seq != null || cas != null) {
       throw new ParameterException(spec.commandLine(), "--key, --salt, --seq and --cas need --mutable");
     }
+    if (client.remote()) {
+      report(Remote.post(spec, client, "api/items", remoteBody(data)));
+      return 0;
+    }
     try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
-      Bootstrap.join(dht, bootstrap, client.timeout());
+      Progress progress = client.progress(spec);
+      Bootstrap.join(dht, bootstrap, client.timeout(), progress);
       PutResult result;
       long usedSeq = -1;
       if (mutable) {
@@ -114,14 +135,109 @@ final class PutCommand implements Callable<Integer> {
         usedSeq = chooseSeq(dht, key, saltBytes, target, data);
         OptionalLong casSeq = cas == null ? OptionalLong.empty() : OptionalLong.of(cas);
         result =
-            Await.await(
+            progress.await(
                 dht.putMutable(key, saltBytes, usedSeq, data, casSeq), client.timeout(), "put " + target);
       } else {
-        result = Await.await(dht.putImmutable(data), client.timeout(), "put");
+        result = progress.await(dht.putImmutable(data), client.timeout(), "put");
       }
-      report(result, usedSeq);
+      report(json(result, usedSeq, key));
     }
     return 0;
+  }
+
+  /**
+   * The API request of this put. With {@code --api}, {@code --key} names a key file in the daemon's keys directory
+   * ({@code NAME} or {@code NAME.key}): the secret stays on the daemon's host.
+   */
+  private Map<String, Object> remoteBody(byte[] data) {
+    Map<String, Object> body =
+        value != null ? Json.obj("value", value) : Json.obj("base64", Base64.getEncoder().encodeToString(data));
+    if (mutable) {
+      String name = keyFile.toString();
+      body.put("key", name.endsWith(".key") ? name.substring(0, name.length() - 4) : name);
+      if (salt != null) {
+        body.put("salt", salt);
+      }
+      if (seq != null) {
+        body.put("seq", seq);
+      }
+      if (cas != null) {
+        body.put("cas", cas);
+      }
+    }
+    return body;
+  }
+
+  /** {@code --lines}: one immutable item per non-empty line of {@code --file}, with a progress display. */
+  private Integer bulk() {
+    if (file == null || value != null) {
+      throw new ParameterException(spec.commandLine(), "--lines needs --file F (and no VALUE)");
+    }
+    if (mutable || keyFile != null || salt != null || seq != null || cas != null) {
+      throw new ParameterException(spec.commandLine(), "--lines stores immutable items: no --mutable, --key, --salt, --seq or --cas");
+    }
+    List<byte[]> values = Items.readLines(spec, file);
+    Progress progress = client.progress(spec);
+    List<Object> results = new ArrayList<>();
+    PrintWriter out = spec.commandLine().getOut();
+    int stored = 0;
+    Dht dht = null;
+    try {
+      if (!client.remote()) {
+        dht = client.start(bootstrap.get(0), bootstrap);
+        Bootstrap.join(dht, bootstrap, client.timeout(), progress);
+      }
+      for (int i = 0; i < values.size(); i++) {
+        String what = "put " + (i + 1) + "/" + values.size();
+        progress.show(what);
+        Map<String, Object> r;
+        if (client.remote()) {
+          r = Remote.post(spec, client, "api/items", Json.obj("base64", Base64.getEncoder().encodeToString(values.get(i))));
+        } else {
+          r = json(progress.await(dht.putImmutable(values.get(i)), client.timeout(), what), -1, null);
+        }
+        results.add(r);
+        if (Remote.number(r, "stored") > 0) {
+          stored++;
+        }
+        if (!client.json) {
+          progress.done();
+          out.println(Remote.string(r, "target"));
+          out.flush();
+        }
+      }
+    } finally {
+      progress.done();
+      if (dht != null) {
+        dht.close();
+      }
+    }
+    if (client.json) {
+      ClientOptions.printJson(spec, Json.obj("items", results, "stored", stored, "total", values.size()));
+    } else {
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("dht put: %d of %d items stored on at least one node%n", stored, values.size());
+      err.flush();
+    }
+    if (stored < values.size()) {
+      throw new CommandFailure("put: " + (values.size() - stored) + " of " + values.size() + " items stored on no node");
+    }
+    return 0;
+  }
+
+  static List<Object> contacts(List<Contact> contacts) {
+    List<Object> out = new ArrayList<>();
+    for (Contact c : contacts) {
+      out.add(Json.obj("id", c.id().toString(), "address", c.endpoint().toString()));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> json(PutResult result, long usedSeq, SigningKeyPair key) {
+    return Json.obj(
+        "target", result.target().toString(), "stored", result.storedOn().size(),
+        "storedOn", contacts(result.storedOn()), "mutable", usedSeq >= 0,
+        "seq", usedSeq >= 0 ? usedSeq : null, "publicKey", key == null ? null : key.publicKeyHex());
   }
 
   private byte[] data() {
@@ -161,23 +277,33 @@ final class PutCommand implements Callable<Integer> {
     return seq;
   }
 
-  private void report(PutResult result, long usedSeq) {
-    String what = usedSeq >= 0 ? "put " + result.target() + " (seq " + usedSeq + ")" : "put " + result.target();
-    if (result.storedOn().isEmpty()) {
+  private void report(Map<String, Object> result) {
+    String target = Remote.string(result, "target");
+    Object seqValue = result.get("seq");
+    String seqText = seqValue instanceof Long l ? ", seq " + l : "";
+    String what = seqText.isEmpty() ? "put " + target : "put " + target + " (seq " + seqValue + ")";
+    List<?> storedOn = (List<?>) result.get("storedOn");
+    if (Remote.number(result, "stored") == 0) {
       throw new CommandFailure(
           what + ": no node stored it"
               + (cas != null ? " (nodes holding the item refuse it unless their seq is " + cas + ")" : ""));
     }
+    if (client.json) {
+      ClientOptions.printJson(spec, result);
+      return;
+    }
     PrintWriter out = spec.commandLine().getOut();
-    out.println(result.target());
+    out.println(target);
     out.flush();
     PrintWriter err = spec.commandLine().getErr();
-    err.printf("dht put: stored on %d nodes%s%n", result.storedOn().size(), usedSeq >= 0 ? ", seq " + usedSeq : "");
-    if (verbose) {
-      for (Contact c : result.storedOn()) {
-        err.printf("  %s %s%n", c.id(), c.endpoint());
+    err.printf("dht put: stored on %d nodes%s%n", Remote.number(result, "stored"), seqText);
+    if (verbose && storedOn != null) {
+      for (Object o : storedOn) {
+        Map<?, ?> c = (Map<?, ?>) o;
+        err.printf("  %s %s%n", c.get("id"), c.get("address"));
       }
     }
     err.flush();
   }
+
 }

@@ -1,6 +1,7 @@
 package io.dht.cli;
 
 import io.dht.Dht;
+import io.dht.http.HttpApi;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.node.AnnounceResult;
@@ -8,10 +9,13 @@ import io.dht.node.DhtConfig;
 import io.dht.node.LookupResult;
 import io.dht.node.PeersResult;
 import io.dht.transport.EventLoop;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -78,9 +82,60 @@ final class SwarmCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Seed for choosing pairs and info-hashes.")
   Long seed;
 
+  @Option(
+      names = "--dashboard",
+      description =
+          "Serve the web dashboard and HTTP API for every node (pick one on the page) at --http, and keep running"
+              + " round trips until interrupted (after the --lookups summary, if given).")
+  boolean dashboard;
+
+  @Option(
+      names = "--http",
+      paramLabel = "ADDR:PORT",
+      defaultValue = "127.0.0.1:8080",
+      description = "Where --dashboard listens, loopback only (default: ${DEFAULT-VALUE}; port 0 = any free port).")
+  String http;
+
+  @Option(
+      names = "--progress",
+      description = "Show the --lookups progress on stderr even when it is not a terminal.")
+  boolean showProgress;
+
+  /** The dashboard's server (with --dashboard), closed before the nodes. */
+  private HttpApi api;
+
+  @Option(
+      names = "--rate-limit",
+      paramLabel = "N",
+      description =
+          "Queries per second each node answers per source IP (default: 0 = off, as on any private network;"
+              + " all nodes share 127.0.0.0/8, so a limit mostly throttles the swarm itself).")
+  Integer rateLimit;
+
+  @Option(
+      names = "--rate-burst",
+      paramLabel = "N",
+      description = "Queries one source IP may send at once before --rate-limit applies (default: "
+          + NodeCommand.DEFAULT_RATE_BURST + ").")
+  Integer rateBurst;
+
+  @Option(
+      names = "--reply-bytes-per-second",
+      paramLabel = "N",
+      description = "Cap on each node's reply bytes per second, 3 s of burst (default: 0 = off).")
+  Integer replyBytesPerSecond;
+
+  /** Every node's configuration: a private network, with the rate limits the flags ask for. */
+  DhtConfig config() {
+    return NodeCommand.limits(
+            spec, DhtConfig.privateNetwork().toBuilder(), rateLimit, rateBurst, replyBytesPerSecond)
+        .build();
+  }
+
   @Override
   public Integer call() {
     validate();
+    DhtConfig config = config();
     PrintWriter out = spec.commandLine().getOut();
     SplittableRandom random = seed == null ? new SplittableRandom() : new SplittableRandom(seed);
     List<EventLoop> loops = new ArrayList<>();
@@ -96,7 +151,7 @@ final class SwarmCommand implements Callable<Integer> {
             Dht.builder()
                 .bindAddress(address(bindBase, i))
                 .port(basePort)
-                .config(DhtConfig.privateNetwork())
+                .config(config)
                 .eventLoop(loops.get(i % loopCount));
         if (i > 0) {
           b.addBootstrap(swarm.get(0).localEndpoint());
@@ -108,20 +163,31 @@ final class SwarmCommand implements Callable<Integer> {
           nodes, loopCount, swarm.get(0).localEndpoint(), swarm.get(nodes - 1).localEndpoint());
       out.flush();
       bootstrapAll(swarm, random, out);
+      if (dashboard) {
+        startDashboard(swarm, out);
+      }
       if (lookups != null) {
         Stats stats = new Stats();
+        Progress progress = new Progress(spec.commandLine().getErr(), Progress.wanted(showProgress, false));
         for (int i = 0; i < lookups; i++) {
-          stats.add(roundTrip(swarm, i, random));
+          progress.show("round trip " + (i + 1) + "/" + lookups);
+          stats.add(record(roundTrip(swarm, i, random)));
         }
+        progress.done();
         out.printf("%d announce/get_peers round trips between random pairs:%n", lookups);
         stats.print(out);
-        return stats.found == stats.count ? 0 : Main.EXIT_FAILURE;
+        if (!dashboard) {
+          return stats.found == stats.count ? 0 : Main.EXIT_FAILURE;
+        }
       }
       hook = Optional.of(stopOnSignal(stopping, swarm, loops));
       runUntilStopped(swarm, loops.get(0), random, stopping, out);
       return 0;
     } finally {
       stopping.set(true);
+      if (api != null) {
+        api.close();
+      }
       swarm.forEach(Dht::close);
       loops.forEach(EventLoop::close);
       hook.ifPresent(SwarmCommand::removeHook);
@@ -225,13 +291,13 @@ final class SwarmCommand implements Callable<Integer> {
       AnnounceResult announced = Await.await(announcer.announce(infoHash, port), STEP_TIMEOUT, "announce");
       PeersResult peers = Await.await(swarm.get(b).getPeers(infoHash), STEP_TIMEOUT, "get_peers");
       boolean found = peers.peers().contains(expected);
-      return new Sample(found, peers.lookup(), announced.storedOn().size(), Optional.empty());
+      return new Sample(found, peers.lookup(), announced.storedOn().size(), Optional.empty(), b);
     } catch (CommandFailure e) {
-      return new Sample(false, null, 0, Optional.of(e.getMessage()));
+      return new Sample(false, null, 0, Optional.of(e.getMessage()), b);
     }
   }
 
-  private static void runUntilStopped(
+  private void runUntilStopped(
       List<Dht> swarm, EventLoop pacer, SplittableRandom random, AtomicBoolean stopping, PrintWriter out) {
     out.println("running announce/get_peers round trips; Ctrl-C to stop");
     out.flush();
@@ -242,7 +308,7 @@ final class SwarmCommand implements Callable<Integer> {
       if (stopping.get()) {
         break;
       }
-      stats.add(s);
+      stats.add(record(s));
       if (System.nanoTime() - nextReport >= 0) {
         stats.printLine(out);
         nextReport += REPORT_INTERVAL.toNanos();
@@ -277,7 +343,39 @@ final class SwarmCommand implements Callable<Integer> {
   }
 
   /** One round trip; {@code lookup} is B's get_peers lookup, absent when a step failed. */
-  private record Sample(boolean found, LookupResult lookup, int storedOn, Optional<String> error) {}
+  private record Sample(boolean found, LookupResult lookup, int storedOn, Optional<String> error, int node) {}
+
+  /** Starts the dashboard over every node; a bad --http or a busy port is a one-line failure. */
+  private void startDashboard(List<Dht> swarm, PrintWriter out) {
+    InetSocketAddress address;
+    try {
+      address = HttpApi.parseBind(http);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--http " + e.getMessage());
+    }
+    if (!address.getAddress().isLoopbackAddress()) {
+      throw new ParameterException(spec.commandLine(), "--http must be a loopback address for a swarm, got " + http);
+    }
+    try {
+      api = HttpApi.builder(swarm).bind(address).start();
+    } catch (IOException e) {
+      throw new CommandFailure("cannot serve the dashboard on " + http + ": " + e.getMessage());
+    }
+    out.printf("dashboard: %s (API: %sapi/openapi.json)%n", api.uri(), api.uri());
+    out.flush();
+  }
+
+  /** Records B's get_peers lookup for the dashboard (with --dashboard). */
+  private Sample record(Sample s) {
+    if (api != null && s.lookup() != null) {
+      LookupResult l = s.lookup();
+      api.lookups()
+          .add(
+              s.node(), "get_peers", api.nodes().get(s.node()).id(), l.target(),
+              Instant.now().minusNanos(l.durationNanos()), List.of(), l);
+    }
+    return s;
+  }
 
   /** Running totals over round trips. */
   private static final class Stats {

@@ -9,6 +9,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
@@ -31,6 +32,15 @@ import java.util.function.Function;
  * runs submitted commands, fires loop timers and ticks the nodes whose deadline has passed. Other threads reach a
  * node only through {@link #execute(Runnable)}, which enqueues and wakes the selector.
  *
+ * <p>A node may own two channels, one IPv4 and one IPv6 ({@link #bind(List, Function)}): BEP 32's dual stack.
+ * Both are registered with the same selector; datagrams from either reach the same node, and the node's sends
+ * leave through the channel of the destination's family.
+ *
+ * <p>Before a datagram reaches its node it passes the node's {@link FloodGuard}: a per-source-IP budget of
+ * datagrams ({@value FloodGuard#RATE_FACTOR} times the node's per-IP query rate and burst; off when the node does
+ * not throttle), so a flood is dropped for the price of a map lookup instead of a decode each, and the loop
+ * drains its socket faster than the flood fills it.
+ *
  * <p>Each iteration: block in {@code select} until the earliest node deadline (or a wakeup), read at most
  * {@value #MAX_DATAGRAMS_PER_CHANNEL} datagrams from each ready channel through one reused receive buffer, run at
  * most {@value #MAX_TASKS_PER_ITERATION} queued commands, fire due timers, then {@code tick()} each node whose
@@ -41,6 +51,13 @@ import java.util.function.Function;
 public final class EventLoop implements AutoCloseable {
   /** Size of the receive buffer: larger than any UDP payload. */
   public static final int RECEIVE_BUFFER_BYTES = 65_536;
+  /**
+   * The flood guard lets each source IP send this many times the node's per-IP query rate and burst, in datagrams
+   * of any kind, before it drops the excess unread.
+   */
+  public static final int FLOOD_GUARD_RATE_FACTOR = FloodGuard.RATE_FACTOR;
+  /** The kernel receive buffer each channel asks for (the system may grant less). */
+  public static final int SOCKET_RECEIVE_BUFFER_BYTES = 1 << 20;
   /** Datagrams read from one channel per wakeup before the loop serves the others. */
   public static final int MAX_DATAGRAMS_PER_CHANNEL = 64;
   /** Queued commands run per iteration before the loop serves the sockets again. */
@@ -166,36 +183,107 @@ public final class EventLoop implements AutoCloseable {
    */
   public CompletableFuture<NodeChannel> bind(
       InetSocketAddress address, Function<Transport, DhtNode> nodeFactory) {
-    DatagramChannel channel = openAndBind(address);
-    InetSocketAddress local;
-    try {
-      local = (InetSocketAddress) channel.getLocalAddress();
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new DhtException("cannot bind " + describe(address) + ": " + e.getMessage(), e);
+    return bind(List.of(address), nodeFactory);
+  }
+
+  /**
+   * Binds one node to one or two addresses: at most one IPv4 and one IPv6 address. With both, the node is BEP 32
+   * dual-stack: one id, one routing table per family, and each datagram leaves through the socket of its
+   * destination's family. The channels are bound on the calling thread (all or none), then registered on the
+   * loop, where the node is created with {@code nodeFactory}.
+   *
+   * @throws IllegalArgumentException for no address, more than two, or two of one family
+   * @throws DhtException when an address cannot be bound (any channel already bound is closed again)
+   */
+  public CompletableFuture<NodeChannel> bind(
+      List<InetSocketAddress> addresses, Function<Transport, DhtNode> nodeFactory) {
+    if (addresses.isEmpty() || addresses.size() > 2) {
+      throw new IllegalArgumentException("a node binds one or two addresses, got " + addresses.size());
     }
-    Endpoint localEndpoint = new Endpoint(local.getAddress(), local.getPort());
+    InetSocketAddress v4 = null;
+    InetSocketAddress v6 = null;
+    for (InetSocketAddress a : addresses) {
+      boolean ipv6 = a.getAddress() instanceof Inet6Address;
+      if (ipv6 ? v6 != null : v4 != null) {
+        throw new IllegalArgumentException(
+            "two addresses of one family: " + describe(ipv6 ? v6 : v4) + " and " + describe(a));
+      }
+      if (ipv6) {
+        v6 = a;
+      } else {
+        v4 = a;
+      }
+    }
+    DatagramChannel channel4 = null;
+    DatagramChannel channel6 = null;
+    Endpoint local4 = null;
+    Endpoint local6 = null;
+    try {
+      if (v4 != null) {
+        channel4 = openAndBind(v4);
+        local4 = localOf(channel4, v4);
+      }
+      if (v6 != null) {
+        channel6 = openAndBind(v6);
+        local6 = localOf(channel6, v6);
+      }
+    } catch (RuntimeException e) {
+      closeBoth(channel4, channel6);
+      throw e;
+    }
+    DatagramChannel c4 = channel4;
+    DatagramChannel c6 = channel6;
+    NodeChannel nc = new NodeChannel(this, c4, local4, c6, local6);
     CompletableFuture<NodeChannel> bound = new CompletableFuture<>();
     try {
       execute(
           () -> {
             try {
-              NodeChannel nc = new NodeChannel(this, channel, localEndpoint);
-              nc.key = channel.register(selector, SelectionKey.OP_READ, nc);
+              if (c4 != null) {
+                nc.key4 = c4.register(selector, SelectionKey.OP_READ, nc);
+              }
+              if (c6 != null) {
+                nc.key6 = c6.register(selector, SelectionKey.OP_READ, nc);
+              }
               nc.node = nodeFactory.apply(nc);
               nc.nodeId = nc.node.id().toString();
+              nc.guard =
+                  FloodGuard.forQueryLimits(nc.node.config().queryRatePerIp(), nc.node.config().queryBurstPerIp());
               channels.add(nc);
               bound.complete(nc);
             } catch (IOException | RuntimeException e) {
-              closeQuietly(channel);
+              for (SelectionKey key : new SelectionKey[] {nc.key4, nc.key6}) {
+                if (key != null) {
+                  key.cancel();
+                }
+              }
+              closeBoth(c4, c6);
               bound.completeExceptionally(e);
             }
           });
     } catch (RejectedExecutionException e) {
-      closeQuietly(channel);
+      closeBoth(c4, c6);
       bound.completeExceptionally(e);
     }
     return bound;
+  }
+
+  private static Endpoint localOf(DatagramChannel channel, InetSocketAddress requested) {
+    try {
+      InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
+      return new Endpoint(local.getAddress(), local.getPort());
+    } catch (IOException e) {
+      throw new DhtException("cannot bind " + describe(requested) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeBoth(DatagramChannel a, DatagramChannel b) {
+    if (a != null) {
+      closeQuietly(a);
+    }
+    if (b != null) {
+      closeQuietly(b);
+    }
   }
 
   private static DatagramChannel openAndBind(InetSocketAddress address) {
@@ -207,6 +295,7 @@ public final class EventLoop implements AutoCloseable {
                   ? StandardProtocolFamily.INET6
                   : StandardProtocolFamily.INET);
       channel.configureBlocking(false);
+      requestReceiveBuffer(channel);
       channel.bind(address);
       return channel;
     } catch (IOException | RuntimeException e) {
@@ -214,6 +303,19 @@ public final class EventLoop implements AutoCloseable {
         closeQuietly(channel);
       }
       throw new DhtException("cannot bind " + describe(address) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Asks for a {@value #SOCKET_RECEIVE_BUFFER_BYTES}-byte kernel receive buffer (Linux caps it at {@code
+   * net.core.rmem_max}): while the loop thread is descheduled for a few milliseconds, a burst then waits in the
+   * kernel instead of being dropped. Best effort: a refusal keeps the system default.
+   */
+  private static void requestReceiveBuffer(DatagramChannel channel) {
+    try {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_RECEIVE_BUFFER_BYTES);
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.DEBUG, "SO_RCVBUF not set: " + e);
     }
   }
 
@@ -319,17 +421,17 @@ public final class EventLoop implements AutoCloseable {
       SelectionKey key = it.next();
       it.remove();
       if (key.isValid() && key.isReadable()) {
-        readBatch((NodeChannel) key.attachment());
+        readBatch((NodeChannel) key.attachment(), (DatagramChannel) key.channel());
       }
     }
   }
 
-  private void readBatch(NodeChannel nc) {
+  private void readBatch(NodeChannel nc, DatagramChannel channel) {
     for (int i = 0; i < MAX_DATAGRAMS_PER_CHANNEL && !nc.closed; i++) {
       receiveBuffer.clear();
       SocketAddress from;
       try {
-        from = nc.channel.receive(receiveBuffer);
+        from = channel.receive(receiveBuffer);
       } catch (IOException e) {
         receiveErrors++;
         return;
@@ -337,10 +439,13 @@ public final class EventLoop implements AutoCloseable {
       if (from == null) {
         return;
       }
+      InetSocketAddress source = (InetSocketAddress) from;
+      if (!nc.admit(source.getAddress(), System.nanoTime())) {
+        continue; // a flooding IP: dropped before it costs a decode
+      }
       receiveBuffer.flip();
       int length = receiveBuffer.remaining();
       receiveBuffer.get(receiveBytes, 0, length);
-      InetSocketAddress source = (InetSocketAddress) from;
       try {
         nc.node.onDatagram(new Endpoint(source.getAddress(), source.getPort()), receiveBytes, 0, length);
       } catch (RuntimeException | Error e) {
@@ -424,6 +529,13 @@ public final class EventLoop implements AutoCloseable {
     if (nc.closed) {
       return;
     }
+    DatagramChannel channel = nc.channelFor(to);
+    if (channel == null) {
+      // BEP 32: no socket of the destination's family; dropped and counted
+      nc.countFamilyDrop();
+      sendErrors++;
+      return;
+    }
     if (length > sendBuffer.capacity()) {
       sendErrors++;
       return;
@@ -431,7 +543,7 @@ public final class EventLoop implements AutoCloseable {
     sendBuffer.clear();
     sendBuffer.put(data, offset, length).flip();
     try {
-      if (nc.channel.send(sendBuffer, new InetSocketAddress(to.address(), to.port())) == 0) {
+      if (channel.send(sendBuffer, new InetSocketAddress(to.address(), to.port())) == 0) {
         sendDrops++;
       }
     } catch (IOException | IllegalArgumentException | SecurityException e) {
