@@ -618,6 +618,17 @@ public final class Dht implements AutoCloseable {
    * Saves id and routing table; loop thread only. An empty table does not overwrite a saved one: a node that
    * could not reach anyone should not forget the contacts it may reach next time.
    */
+  /** The routing table as last saved (for tests of the periodic save), read on the loop. */
+  CompletableFuture<List<Contact>> savedRoutingTable() {
+    CompletableFuture<List<Contact>> out = new CompletableFuture<>();
+    loop.execute(
+        () ->
+            out.complete(
+                database.map(NodeDatabase::loadRoutingTable)
+                    .orElseGet(() -> dataDir.map(DataDir::loadRoutingTable).orElse(List.of()))));
+    return out;
+  }
+
   private void save() {
     if (dataDir.isEmpty()) {
       return;
@@ -628,7 +639,11 @@ public final class Dht implements AutoCloseable {
       dir.saveNodeId(id);
       List<Contact> contacts = channel.node().routingTableContacts();
       if (!contacts.isEmpty()) {
-        dir.saveRoutingTable(contacts);
+        if (database.isPresent()) {
+          database.get().saveRoutingTable(contacts); // with the items and peers, in the node database
+        } else {
+          dir.saveRoutingTable(contacts);
+        }
       }
     } catch (IOException e) {
       LOG.log(
@@ -772,7 +787,7 @@ public final class Dht implements AutoCloseable {
       if (id == null) {
         id = dir.flatMap(DataDir::loadNodeId).orElseGet(() -> NodeId.random(secure));
       }
-      List<Contact> saved = dir.map(DataDir::loadRoutingTable).orElse(List.of());
+      List<Contact> savedInFile = dir.map(DataDir::loadRoutingTable).orElse(List.of());
       if (dir.isPresent()) {
         try {
           dir.get().saveNodeId(id);
@@ -783,6 +798,9 @@ public final class Dht implements AutoCloseable {
       NodeId self = id;
       // items and announced peers live in the node database (RocksDB, docs/storage.md) under the data dir
       Optional<NodeDatabase> db = Optional.ofNullable(dataDir).map(path -> openDatabase(path, self));
+      // the routing table lives in the node database; a file from an older data directory is the fallback
+      List<Contact> saved =
+          db.map(NodeDatabase::loadRoutingTable).filter(l -> !l.isEmpty()).orElse(savedInFile);
       boolean ownsLoop = eventLoop == null;
       EventLoop loop;
       NodeChannel channel;

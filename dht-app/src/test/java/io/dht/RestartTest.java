@@ -8,6 +8,7 @@ import io.dht.daemon.DataDir;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.storage.NodeDatabase;
 import io.dht.node.DhtConfig;
 import io.dht.node.LookupResult;
 import io.dht.node.PeersResult;
@@ -37,7 +38,10 @@ class RestartTest {
             .atMost(Duration.ofSeconds(TestSwarm.TIMEOUT_SECONDS))
             .until(() -> get(node.routingTable()).size() >= 5);
       }
-      List<Contact> saved = DataDir.open(dataDir).loadRoutingTable();
+      List<Contact> saved;
+      try (NodeDatabase db = NodeDatabase.open(dataDir, firstId)) {
+        saved = db.loadRoutingTable();
+      }
       assertThat(saved).hasSizeGreaterThanOrEqualTo(5);
       assertThat(Files.readString(dataDir.resolve(DataDir.NODE_ID_FILE)).strip()).isEqualTo(firstId.toString());
 
@@ -92,7 +96,7 @@ class RestartTest {
 
       await()
           .atMost(Duration.ofSeconds(TestSwarm.TIMEOUT_SECONDS))
-          .until(() -> DataDir.open(dataDir).loadRoutingTable().size() >= 1);
+          .until(() -> get(node.savedRoutingTable()).size() >= 1);
       assertThat(DataDir.open(dataDir).loadNodeId()).contains(node.id());
     }
   }

@@ -1,10 +1,14 @@
 package io.dht.storage;
 
+import io.dht.id.Contact;
+import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.ItemStore;
 import io.dht.node.DhtConfig;
 import io.dht.node.DhtNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,6 +124,7 @@ public final class NodeDatabase implements AutoCloseable {
   private final WriteOptions writeOptions;
   private final ColumnFamilyHandle itemsFamily;
   private final ColumnFamilyHandle peersFamily;
+  private final ColumnFamilyHandle defaultFamily;
   private final PersistentItemStore items;
   private final PeerJournal peers;
   private boolean closed;
@@ -159,6 +164,7 @@ public final class NodeDatabase implements AutoCloseable {
       db = openOrQuarantine(path, options, families, handles);
       res.add(db);
       res.addAll(handles); // handles close before the database
+      defaultFamily = handles.get(0);
       itemsFamily = handles.get(1);
       peersFamily = handles.get(2);
       resources = res;
@@ -296,17 +302,73 @@ public final class NodeDatabase implements AutoCloseable {
   // Access for the stores. Each call holds the read lock and resolves the column family inside it, so close()
   // cannot free native memory under a call in progress (RocksDB would crash the JVM, not throw).
 
-  /** The two column families the stores write. */
+  /** The column families: items and peers for the stores, the default one for node state (the routing table). */
   enum Family {
     ITEMS,
-    PEERS
+    PEERS,
+    STATE
   }
 
   private ColumnFamilyHandle handle(Family family) {
     if (closed) {
       throw new IllegalStateException("node database " + path + " is closed");
     }
-    return family == Family.ITEMS ? itemsFamily : peersFamily;
+    return switch (family) {
+      case ITEMS -> itemsFamily;
+      case PEERS -> peersFamily;
+      case STATE -> defaultFamily;
+    };
+  }
+
+  private static final byte[] ROUTING_TABLE_KEY = "routing-table".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Replaces the saved routing table: one record, each contact as a length byte (26 or 38) and its compact node
+   * info (id, address, port).
+   */
+  public void saveRoutingTable(List<Contact> contacts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(contacts.size() * (Contact.COMPACT_V4 + 1));
+    byte[] buf = new byte[Contact.COMPACT_V6];
+    for (Contact c : contacts) {
+      int n = c.writeCompact(buf, 0);
+      out.write(n);
+      out.write(buf, 0, n);
+    }
+    try {
+      put(Family.STATE, ROUTING_TABLE_KEY, out.toByteArray());
+    } catch (RocksDBException e) {
+      warnFailure("saving the routing table", e);
+    }
+  }
+
+  /** The saved routing table; empty when none was saved (a corrupt tail is dropped with a warning). */
+  public List<Contact> loadRoutingTable() {
+    byte[] v;
+    try {
+      v = get(Family.STATE, ROUTING_TABLE_KEY);
+    } catch (RocksDBException e) {
+      warnFailure("loading the routing table", e);
+      return List.of();
+    }
+    if (v == null) {
+      return List.of();
+    }
+    List<Contact> out = new ArrayList<>();
+    int i = 0;
+    while (i < v.length) {
+      int n = v[i] & 0xff;
+      if ((n != Contact.COMPACT_V4 && n != Contact.COMPACT_V6) || i + 1 + n > v.length) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "node database " + path + ": routing table record is corrupt at byte " + i + "; keeping the "
+                + out.size() + " contacts before it");
+        break;
+      }
+      NodeId id = NodeId.of(v, i + 1);
+      out.add(new Contact(id, Endpoint.fromCompact(v, i + 1 + NodeId.LENGTH, n - NodeId.LENGTH)));
+      i += 1 + n;
+    }
+    return out;
   }
 
   byte[] get(Family family, byte[] key) throws RocksDBException {
