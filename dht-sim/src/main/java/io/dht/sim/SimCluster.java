@@ -43,11 +43,11 @@ public final class SimCluster {
   /** Builds the cluster, bootstraps every node through node 0 and lets it settle. */
   public static SimCluster start(ClusterSpec spec) {
     SimCluster cluster = new SimCluster(spec);
-    cluster.join();
+    cluster.grow();
     return cluster;
   }
 
-  private void join() {
+  private void grow() {
     SimHost seedHost = addHost();
     List<CompletableFuture<LookupResult>> boots = new ArrayList<>();
     long interval = spec.joinInterval().toNanos();
@@ -128,6 +128,48 @@ public final class SimCluster {
     SimHost host = new SimHost(hosts.size(), id, endpoint, spec.config(), scheduler, network, random);
     hosts.add(host);
     return host;
+  }
+
+  /**
+   * A newcomer: adds a host ({@link #addHost()}) and starts its bootstrap through {@code via} (their endpoints, as
+   * a daemon's bootstrap list). Returns the host; the bootstrap completes while the scheduler runs, use {@link
+   * SimHost#inspect} or a later lookup to see it done.
+   */
+  public SimHost join(List<SimHost> via) {
+    List<Endpoint> seeds = new ArrayList<>(via.size());
+    for (SimHost h : via) {
+      seeds.add(h.endpoint());
+    }
+    SimHost host = addHost();
+    host.run(node -> node.bootstrap(seeds));
+    return host;
+  }
+
+  /**
+   * Graceful departure: the node hands every item it holds to the nodes now responsible for it ({@link
+   * DhtNode#handOffAll()}) and then closes; the host is down from then on (like a crash, but the node's close ran
+   * and its items went ahead of it). The close runs as its own scheduler event at the instant the handoff
+   * completed, never inside the node's own callback. Completes with the number of items handed off once the host
+   * is down; a failed handoff still closes the host and fails the future.
+   */
+  public CompletableFuture<Integer> leave(SimHost host) {
+    CompletableFuture<Integer> left = new CompletableFuture<>();
+    CompletableFuture<Integer> handoff = host.run(DhtNode::handOffAll);
+    handoff.whenComplete(
+        (handed, error) ->
+            scheduler.schedule(
+                scheduler.nowNanos(),
+                () -> {
+                  if (host.isUp()) {
+                    host.close();
+                  }
+                  if (error != null) {
+                    left.completeExceptionally(error);
+                  } else {
+                    left.complete(handed);
+                  }
+                }));
+    return left;
   }
 
   /** Crashes a host abruptly (see {@link SimHost}). */

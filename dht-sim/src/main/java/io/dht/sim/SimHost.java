@@ -3,8 +3,11 @@ package io.dht.sim;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.item.MemoryItemStore;
 import io.dht.node.DhtConfig;
 import io.dht.node.DhtNode;
+import io.dht.node.DurabilityStats;
+import io.dht.node.NodeStats;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -30,12 +33,16 @@ public final class SimHost {
   private final SimRandom random;
   private final Endpoint endpoint;
   private DhtNode node;
+  private SimItemStore items;
   private boolean up;
   /** Identifies the one tick event that is live; any other tick event is obsolete when it fires. */
   private long tickToken;
   private long scheduledTickNanos = NO_TICK;
   private List<Contact> savedContacts = List.of();
   private int restarts;
+  private NodeStats lastStats;
+  private DurabilityStats lastDurability;
+  private boolean closedGracefully;
 
   SimHost(
       int index,
@@ -92,6 +99,24 @@ public final class SimHost {
     return node;
   }
 
+  /** Whether the host went down by {@link SimCluster#leave} (close) rather than a crash; false while up. */
+  public boolean closedGracefully() {
+    return !up && closedGracefully;
+  }
+
+  /**
+   * The node's counters: those of the running node, or, when the host is down, those its node had at the crash or
+   * close (null if it never ran). Counters restart with each {@link #restart}.
+   */
+  public NodeStats lastStats() {
+    return up ? node.stats() : lastStats;
+  }
+
+  /** The node's durability statistics, live or as at its crash or close, like {@link #lastStats()}. */
+  public DurabilityStats lastDurabilityStats() {
+    return up ? node.durabilityStats() : lastDurability;
+  }
+
   /** The routing table captured at the last crash (empty before any crash). */
   public List<Contact> savedContacts() {
     return savedContacts;
@@ -113,10 +138,25 @@ public final class SimHost {
   }
 
   void crash() {
+    down(false);
+  }
+
+  /** A graceful stop: {@link DhtNode#close()}, then down like a crash (the routing table is captured too). */
+  void close() {
+    down(true);
+  }
+
+  private void down(boolean graceful) {
     if (!up) {
       throw new IllegalStateException("host " + index + " is already crashed");
     }
     savedContacts = List.copyOf(node.routingTableContacts());
+    lastStats = node.stats();
+    lastDurability = node.durabilityStats();
+    if (graceful) {
+      node.close();
+    }
+    closedGracefully = graceful;
     node = null;
     up = false;
     tickToken++;
@@ -138,8 +178,23 @@ public final class SimHost {
     afterInput();
   }
 
+  /**
+   * A node with the core's default in-memory item store (wrapped so that {@link #forget} can destroy an item). A
+   * restarted node starts with an empty store, as a daemon without persistent storage would.
+   */
   private DhtNode newNode() {
-    return new DhtNode(config, id, network.transport(endpoint), scheduler.clock(), random.nextNodeRandom());
+    items = new SimItemStore(new MemoryItemStore(id, DhtNode.ITEM_TTL_NANOS, DhtNode.DEFAULT_MAX_ITEMS));
+    return new DhtNode(
+        config, id, network.transport(endpoint), scheduler.clock(), random.nextNodeRandom(), items);
+  }
+
+  /**
+   * Destroys the BEP 44 item stored under {@code target} on this running node, as a damaged disk loses one file
+   * while the node keeps running; true if the node held it. Nothing else about the node changes.
+   */
+  public boolean forget(NodeId target) {
+    node();
+    return items.forget(target, scheduler.nowNanos());
   }
 
   private void receive(Endpoint from, byte[] data) {
