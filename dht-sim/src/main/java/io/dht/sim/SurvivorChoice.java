@@ -17,8 +17,8 @@ import java.util.random.RandomGenerator;
  * breaks the fewest other items (a random holder with probability {@code NOISE}); keep the best set seen. A final
  * pass gives every item left with no survivor one (the holder that over-covers fewest items), so the result never
  * loses an item; exact items left with two or more survivors are reported, not hidden. The k closest nodes of
- * targets spread at random over the XOR space overlap irregularly, and with as many items as nodes about a tenth
- * of them cannot be given exactly one survivor at the same time as the rest; a second crash reaches them.
+ * targets spread at random over the XOR space overlap irregularly: with as many items as nodes the search leaves
+ * about a tenth of the items with two survivors ({@link DurabilityExperiment} then destroys their extra copies).
  */
 public final class SurvivorChoice {
   static final double NOISE = 0.2;
