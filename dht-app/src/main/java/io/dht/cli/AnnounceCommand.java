@@ -2,6 +2,7 @@ package io.dht.cli;
 
 import io.dht.Dht;
 import io.dht.http.Json;
+import io.dht.http.ResultJson;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.node.AnnounceResult;
@@ -61,7 +62,7 @@ final class AnnounceCommand implements Callable<Integer> {
         announced =
             Json.obj(
                 "infohash", infoHash.toString(), "port", port, "stored", result.storedOn().size(),
-                "storedOn", PutCommand.contacts(result.storedOn()));
+                "storedOn", ResultJson.contacts(result.storedOn()));
       }
     }
     long stored = Remote.number(announced, "stored");

@@ -16,7 +16,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** Options shared by the one-shot client commands, which run an ephemeral node for the duration of one request. */
+/**
+ * Options shared by the one-shot client commands, which run an ephemeral read-only node (BEP 43) for the duration of
+ * one request.
+ */
 final class ClientOptions {
   @Option(
       names = "--bind",
@@ -105,7 +108,10 @@ final class ClientOptions {
         .bindAddress(address)
         .port(0)
         .bootstrap(new ArrayList<>(bootstrap))
-        .config(privateNetwork ? DhtConfig.privateNetwork() : DhtConfig.defaults())
+        // read-only (BEP 43): the node lives for one request, so nobody should route to it or give it items
+        .config((privateNetwork ? DhtConfig.privateNetwork() : DhtConfig.defaults()).toBuilder()
+            .readOnly(true)
+            .build())
         .start();
   }
 }

@@ -2,6 +2,7 @@ package io.dht.cli;
 
 import io.dht.Dht;
 import io.dht.http.Json;
+import io.dht.http.ResultJson;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -225,19 +227,12 @@ final class PutCommand implements Callable<Integer> {
     return 0;
   }
 
-  static List<Object> contacts(List<Contact> contacts) {
-    List<Object> out = new ArrayList<>();
-    for (Contact c : contacts) {
-      out.add(Json.obj("id", c.id().toString(), "address", c.endpoint().toString()));
-    }
-    return out;
-  }
-
   private static Map<String, Object> json(PutResult result, long usedSeq, SigningKeyPair key) {
-    return Json.obj(
-        "target", result.target().toString(), "stored", result.storedOn().size(),
-        "storedOn", contacts(result.storedOn()), "mutable", usedSeq >= 0,
-        "seq", usedSeq >= 0 ? usedSeq : null, "publicKey", key == null ? null : key.publicKeyHex());
+    Map<String, Object> json = ResultJson.put(result);
+    json.putAll(Json.obj(
+        "mutable", usedSeq >= 0, "seq", usedSeq >= 0 ? usedSeq : null,
+        "publicKey", key == null ? null : key.publicKeyHex()));
+    return json;
   }
 
   private byte[] data() {
@@ -277,16 +272,32 @@ final class PutCommand implements Callable<Integer> {
     return seq;
   }
 
+  /** "; refused: 302 sequence number less than current (3 nodes), ..." or "" when nobody refused. */
+  static String refusalSummary(List<?> refused) {
+    Map<String, Integer> reasons = new LinkedHashMap<>();
+    for (Object o : refused) {
+      Map<?, ?> c = (Map<?, ?>) o;
+      reasons.merge(c.get("code") + " " + c.get("message"), 1, Integer::sum);
+    }
+    StringBuilder text = new StringBuilder();
+    reasons.forEach((reason, n) ->
+        text.append(text.length() == 0 ? "; refused: " : ", ").append(reason)
+            .append(" (").append(n).append(n == 1 ? " node)" : " nodes)"));
+    return text.toString();
+  }
+
   private void report(Map<String, Object> result) {
     String target = Remote.string(result, "target");
     Object seqValue = result.get("seq");
     String seqText = seqValue instanceof Long l ? ", seq " + l : "";
     String what = seqText.isEmpty() ? "put " + target : "put " + target + " (seq " + seqValue + ")";
     List<?> storedOn = (List<?>) result.get("storedOn");
+    List<?> refused = result.get("refused") instanceof List<?> l ? l : List.of();
     if (Remote.number(result, "stored") == 0) {
       throw new CommandFailure(
           what + ": no node stored it"
-              + (cas != null ? " (nodes holding the item refuse it unless their seq is " + cas + ")" : ""));
+              + (cas != null ? " (nodes holding the item refuse it unless their seq is " + cas + ")" : "")
+              + refusalSummary(refused));
     }
     if (client.json) {
       ClientOptions.printJson(spec, result);
@@ -297,10 +308,18 @@ final class PutCommand implements Callable<Integer> {
     out.flush();
     PrintWriter err = spec.commandLine().getErr();
     err.printf("dht put: stored on %d nodes%s%n", Remote.number(result, "stored"), seqText);
+    if (!refused.isEmpty()) {
+      err.printf("dht put: refused by %d node%s%s%n", refused.size(), refused.size() == 1 ? "" : "s",
+          refusalSummary(refused));
+    }
     if (verbose && storedOn != null) {
       for (Object o : storedOn) {
         Map<?, ?> c = (Map<?, ?>) o;
         err.printf("  %s %s%n", c.get("id"), c.get("address"));
+      }
+      for (Object o : refused) {
+        Map<?, ?> c = (Map<?, ?>) o;
+        err.printf("  %s %s refused: %s %s%n", c.get("id"), c.get("address"), c.get("code"), c.get("message"));
       }
     }
     err.flush();

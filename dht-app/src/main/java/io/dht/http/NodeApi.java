@@ -308,10 +308,9 @@ final class NodeApi {
   }
 
   private static Map<String, Object> putJson(Traced<PutResult> t, boolean mutable, Long seq, String publicKey) {
-    PutResult r = t.value();
-    return obj(
-        "target", r.target().toString(), "stored", r.storedOn().size(), "storedOn", contacts(r.storedOn()),
-        "mutable", mutable, "seq", seq, "publicKey", publicKey, "lookup", t.recorded().id());
+    Map<String, Object> json = ResultJson.put(t.value());
+    json.putAll(obj("mutable", mutable, "seq", seq, "publicKey", publicKey, "lookup", t.recorded().id()));
+    return json;
   }
 
   private long chooseSeq(Dht dht, SigningKeyPair key, byte[] salt, NodeId target, byte[] data, Long seq) {
@@ -627,11 +626,7 @@ final class NodeApi {
   }
 
   static List<Object> contacts(List<Contact> contacts) {
-    List<Object> out = new ArrayList<>();
-    for (Contact c : contacts) {
-      out.add(obj("id", c.id().toString(), "address", c.endpoint().toString()));
-    }
-    return out;
+    return ResultJson.contacts(contacts);
   }
 
   /** A contact with its XOR distance to {@code reference}: bit length (0..160) and log2 (fractional). */

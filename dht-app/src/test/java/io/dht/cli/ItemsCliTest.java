@@ -284,6 +284,8 @@ class ItemsCliTest {
     assertThat(casWrong.code()).isEqualTo(1);
     assertOneLineError(casWrong);
     assertThat(casWrong.err()).contains("(seq 11): no node stored it (nodes holding the item refuse it unless");
+    // and the nodes' own answers, grouped: every holder of seq 10 refused with BEP 44's 301
+    assertThat(casWrong.err()).containsPattern("; refused: 301 cas mismatch: stored seq is 10 \\([0-9] nodes?\\)\n$");
   }
 
   @Test

@@ -182,7 +182,11 @@ class HttpApiTest {
     Map<String, Object> p = put.json();
     assertThat(p.get("target")).isEqualTo(target(value));
     assertThat((Long) p.get("stored")).isPositive();
-    assertThat((List<Object>) p.get("storedOn")).hasSize(((Long) p.get("stored")).intValue());
+    // stored counts the daemon's own copy too when it is among the item's k closest nodes
+    assertThat((List<Object>) p.get("storedOn"))
+        .hasSize(((Long) p.get("stored")).intValue() - (Boolean.TRUE.equals(p.get("storedLocally")) ? 1 : 0));
+    assertThat((List<Object>) p.get("refused")).isEmpty();
+    assertThat(p.get("unanswered")).isEqualTo(0L);
     assertThat(p.get("mutable")).isEqualTo(false);
     assertThat(p.get("seq")).isEqualTo(Json.NULL);
 

@@ -38,7 +38,8 @@ import java.time.Duration;
  * @param itemCheckInterval each held item is checked this often (jittered +-50 %): are its k closest nodes
  *     holding it? Copies are re-put only where missing
  * @param maxConcurrentItemChecks item checks (lookups) in flight at once; the rest wait their turn
- * @param handoffsPerSecond items pushed per second to newly met nodes that became responsible for them
+ * @param handoffsPerSecond items pushed per second to newly met nodes that became responsible for them; 0 turns
+ *     this handoff off (a graceful shutdown still hands every item over: {@link DhtNode#handOffAll})
  * @param maxReplyBytesPerSecond cap on the bytes of replies and errors we send per second (bursts of 3 s);
  *     beyond it incoming queries go unanswered; 0 disables the cap
  * @param maxConcurrentLookups lookups started by API calls that may run at once; beyond it a call fails at once
@@ -110,7 +111,9 @@ public record DhtConfig(
       throw new IllegalArgumentException("sampleInterval must be within 0..21600 s");
     }
     requirePositive("maxConcurrentItemChecks", maxConcurrentItemChecks);
-    requirePositive("handoffsPerSecond", handoffsPerSecond);
+    if (handoffsPerSecond < 0) {
+      throw new IllegalArgumentException("handoffsPerSecond must not be negative, got " + handoffsPerSecond);
+    }
     requirePositive("maxConcurrentLookups", maxConcurrentLookups);
     if (maxReplyBytesPerSecond < 0) {
       throw new IllegalArgumentException("maxReplyBytesPerSecond must be >= 0");

@@ -95,6 +95,8 @@ public final class DhtNode {
   private long operationSeq;
   private long lastStalestPing;
   private long lastExpiry;
+  /** When the next periodic lookup of our own id is due (see {@link #maintain}). */
+  private long nextSelfLookup;
   private int maintenanceLookups;
   private boolean closed;
 
@@ -198,6 +200,7 @@ public final class DhtNode {
     this.replyBudgetTime = now;
     this.lastStalestPing = now;
     this.lastExpiry = now;
+    this.nextSelfLookup = now + jittered(config.bucketRefreshInterval().toNanos(), 0.1);
     schedule(now + MAINTENANCE_PERIOD, this::maintain);
   }
 
@@ -301,6 +304,15 @@ public final class DhtNode {
     }
     scheduleItemChecks(now);
     runHandoffs(now);
+    // Our own neighbourhood is looked up every refresh interval even when its bucket looks busy: replies from the
+    // entries we already know keep the deepest bucket "changed", so an idle-bucket refresh never runs there, and
+    // after a mass crash the neighbours' full buckets of dead (not yet failed) entries would keep newcomers that
+    // became our closest nodes invisible until something else made us meet them.
+    if (now >= nextSelfLookup && maintenanceLookups == 0 && table4.size() + table6.size() > 0) {
+      nextSelfLookup = now + jittered(config.bucketRefreshInterval().toNanos(), 0.1);
+      maintenanceLookups++;
+      startLookup(id, LookupKind.FIND_NODE, (lookup, task) -> maintenanceLookups--);
+    }
     for (RoutingTable table : new RoutingTable[] {table4, table6}) {
       if (maintenanceLookups == 0 && table.size() > 0) {
         for (NodeId target :
@@ -681,17 +693,6 @@ public final class DhtNode {
         sendError(from, tid, ErrorCode.INVALID_SIGNATURE, "invalid signature");
         return;
       }
-      Optional<Item> stored = items.get(m.target(), now);
-      if (stored.isPresent() && stored.get() instanceof MutableItem old) {
-        if (p.cas().isPresent() && p.cas().getAsLong() != old.seq()) {
-          sendError(from, tid, ErrorCode.CAS_MISMATCH, "cas mismatch: stored seq is " + old.seq());
-          return;
-        }
-        if (seq < old.seq() || (seq == old.seq() && !old.value().equals(m.value()))) {
-          sendError(from, tid, ErrorCode.SEQUENCE_TOO_LOW, "sequence number less than current");
-          return;
-        }
-      }
       item = m;
     } else {
       item = new ImmutableItem(p.value());
@@ -701,11 +702,34 @@ public final class DhtNode {
         return;
       }
     }
-    if (!items.put(item, now)) {
-      sendError(from, tid, ErrorCode.SERVER, "item store full");
-      return;
+    switch (storeItem(item, p.cas(), now)) {
+      case 0 -> reply(from, tid, BDictionary.builder());
+      case ErrorCode.CAS_MISMATCH -> {
+        long storedSeq = ((MutableItem) items.get(item.target(), now).orElseThrow()).seq();
+        sendError(from, tid, ErrorCode.CAS_MISMATCH, "cas mismatch: stored seq is " + storedSeq);
+      }
+      case ErrorCode.SEQUENCE_TOO_LOW ->
+          sendError(from, tid, ErrorCode.SEQUENCE_TOO_LOW, "sequence number less than current");
+      default -> sendError(from, tid, ErrorCode.SERVER, "item store full");
     }
-    reply(from, tid, BDictionary.builder());
+  }
+
+  /**
+   * Stores a valid item unless BEP 44's rules for the version we hold forbid it: with {@code cas}, our stored seq
+   * must equal it (301); a mutable item's seq must not be lower than ours, nor equal with another value (302).
+   * Returns 0 when stored, else the error code (202 when the store is full).
+   */
+  private int storeItem(Item item, OptionalLong cas, long now) {
+    if (item instanceof MutableItem m
+        && items.get(m.target(), now).orElse(null) instanceof MutableItem old) {
+      if (cas.isPresent() && cas.getAsLong() != old.seq()) {
+        return ErrorCode.CAS_MISMATCH;
+      }
+      if (m.seq() < old.seq() || (m.seq() == old.seq() && !old.value().equals(m.value()))) {
+        return ErrorCode.SEQUENCE_TOO_LOW;
+      }
+    }
+    return items.put(item, now) ? 0 : ErrorCode.SERVER;
   }
 
   private void replyWithNodes(
@@ -1056,24 +1080,27 @@ public final class DhtNode {
           }
           return args;
         },
-        stored -> future.complete(new AnnounceResult(infoHash, port, stored, found)));
+        outcome -> future.complete(new AnnounceResult(infoHash, port, outcome.acked(), found)));
   }
+
+  /** How the nodes sent a store request (put, announce_peer) answered it. */
+  private record StoreOutcome(List<Contact> acked, List<Refusal> refused, List<Contact> unanswered) {}
 
   /**
    * Sends one query to each target and reports, once all have answered or timed out, those whose reply came from
-   * the id we expected.
+   * the id we expected, those that answered with an error, and those that did not answer.
    */
   private void sendToEach(
       List<Contact> targets,
       String method,
       Function<Contact, BDictionary.Builder> argsFor,
-      Consumer<List<Contact>> done) {
-    List<Contact> acked = new ArrayList<>();
+      Consumer<StoreOutcome> done) {
+    StoreOutcome outcome = new StoreOutcome(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     int[] outstanding = {0};
     Runnable maybeDone =
         () -> {
           if (outstanding[0] == 0) {
-            done.accept(acked);
+            done.accept(outcome);
           }
         };
     for (Contact c : targets) {
@@ -1082,7 +1109,9 @@ public final class DhtNode {
             @Override
             public void onResponse(Response r, Endpoint from, long rttNanos) {
               if (r.responder().equals(c.id())) {
-                acked.add(c);
+                outcome.acked().add(c);
+              } else {
+                outcome.unanswered().add(c); // someone else now lives at that address
               }
               outstanding[0]--;
               maybeDone.run();
@@ -1090,12 +1119,14 @@ public final class DhtNode {
 
             @Override
             public void onError(ErrorReply e) {
+              outcome.refused().add(new Refusal(c, e.code(), e.message()));
               outstanding[0]--;
               maybeDone.run();
             }
 
             @Override
             public void onTimeout() {
+              outcome.unanswered().add(c);
               outstanding[0]--;
               maybeDone.run();
             }
@@ -1142,15 +1173,30 @@ public final class DhtNode {
     startLookup(
         task,
         List.of(),
-        (lookup, t) ->
-          sendPuts(item, cas, t.tokenHolders(lookup), t, stored -> future.complete(
-              new PutResult(item.target(), stored, t.lookupResult(lookup)))));
+        (lookup, t) -> {
+          // Among the k closest ourselves, we keep a copy like any holder. Not when nobody answered (the put
+          // failed), nor as a read-only node (BEP 43: nobody asks us, we are transient).
+          List<Contact> closest = lookup.closestResponded(config.k());
+          boolean local =
+              !closest.isEmpty() && !config.readOnly() && amongClosest(item.target(), closest)
+                  && storeItem(item, cas, clock.nanos()) == 0;
+          sendPuts(item, cas, t.tokenHolders(lookup), t, outcome -> future.complete(
+              new PutResult(
+                  item.target(), outcome.acked(), outcome.refused(), outcome.unanswered(), local,
+                  t.lookupResult(lookup))));
+        });
     return future;
   }
 
-  /** Puts {@code item} to each target (using the tokens in {@code task}); reports those that acknowledged. */
+  /** Whether we are closer to {@code target} than the k-th of {@code closest} (or it has fewer than k). */
+  private boolean amongClosest(NodeId target, List<Contact> closest) {
+    return closest.size() < config.k()
+        || target.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
+  }
+
+  /** Puts {@code item} to each target (using the tokens in {@code task}); reports how they answered. */
   private void sendPuts(
-      Item item, OptionalLong cas, List<Contact> targets, LookupTask task, Consumer<List<Contact>> done) {
+      Item item, OptionalLong cas, List<Contact> targets, LookupTask task, Consumer<StoreOutcome> done) {
     sendToEach(
         targets,
         "put",
@@ -1255,9 +1301,7 @@ public final class DhtNode {
           h.checking = false;
           itemsChecked++;
           List<Contact> closest = lookup.closestResponded(config.k());
-          boolean selfInTopK =
-              closest.size() < config.k()
-                  || target.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
+          boolean selfInTopK = amongClosest(target, closest);
           if (selfInTopK) {
             // still responsible: keep our own copy alive past BEP 44's 2 hours, even with a silent publisher
             items.put(item, clock.nanos());
@@ -1285,6 +1329,9 @@ public final class DhtNode {
 
   /** Handoff: a newly met node closer to an item than its farthest known holder gets the item. */
   private void onNewNode(Contact contact) {
+    if (config.handoffsPerSecond() == 0) {
+      return; // handoff off
+    }
     for (Map.Entry<NodeId, ItemHealth> e : health.entrySet()) {
       NodeId farthest = e.getValue().farthestHolder;
       if (farthest != null

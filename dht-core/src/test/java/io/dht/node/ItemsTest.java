@@ -59,9 +59,14 @@ class ItemsTest {
     assertThat(net.await(net.list.get(3).putItem(v1, OptionalLong.empty())).storedOn()).hasSize(8);
     List<io.dht.id.Contact> v2Holders = net.await(net.list.get(4).putItem(v2, OptionalLong.empty())).storedOn();
     assertThat(v2Holders).hasSize(8);
-    // seq 1 again is lower than what the holders have: every holder of seq 2 refuses it (302)
-    assertThat(net.await(net.list.get(5).putItem(v1, OptionalLong.empty())).storedOn())
-        .noneMatch(v2Holders::contains);
+    // seq 1 again is lower than what the holders have: every holder of seq 2 refuses it (302), and says so
+    PutResult stale = net.await(net.list.get(5).putItem(v1, OptionalLong.empty()));
+    // (the k closest all hold seq 2: the 8 the put reached, or the v2 publisher's own copy when it is among them)
+    assertThat(stale.storedOn()).isEmpty();
+    assertThat(stale.refused()).hasSize(8);
+    assertThat(stale.refused()).extracting(Refusal::code).containsOnly(302);
+    assertThat(stale.refused()).extracting(Refusal::message).containsOnly("sequence number less than current");
+    assertThat(stale.storedLocally()).isFalse(); // it is not among the closest, or holds seq 2 and refused too
     ItemResult got = net.await(net.list.get(50).getItem(MutableItem.target(kp[1], salt), salt));
     assertThat(got.item()).contains(v2);
     Item item = got.item().orElseThrow();
@@ -77,12 +82,44 @@ class ItemsTest {
     List<io.dht.id.Contact> holders = net.await(net.list.get(1).putItem(v1, OptionalLong.empty())).storedOn();
     assertThat(holders).hasSize(8);
     // Nodes holding seq 1 refuse cas 7 (301); a node that held nothing ignores cas, as BEP 44 says.
-    List<io.dht.id.Contact> wrongCas = net.await(net.list.get(2).putItem(v2, OptionalLong.of(7))).storedOn();
+    PutResult wrong = net.await(net.list.get(2).putItem(v2, OptionalLong.of(7)));
+    List<io.dht.id.Contact> wrongCas = wrong.storedOn();
     assertThat(wrongCas).noneMatch(holders::contains);
+    assertThat(wrong.refused()).isNotEmpty().allSatisfy(r -> {
+      assertThat(r.code()).isEqualTo(301);
+      assertThat(r.message()).isEqualTo("cas mismatch: stored seq is 1");
+      assertThat(holders).contains(r.node());
+    });
     // With the right cas every node accepts, except those that already took seq 2 above (cas 1 != 2: 301).
     List<io.dht.id.Contact> rightCas = net.await(net.list.get(2).putItem(v2, OptionalLong.of(1))).storedOn();
     assertThat(rightCas).noneMatch(wrongCas::contains);
     assertThat(rightCas.size() + wrongCas.size()).isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void aPublisherAmongTheClosestKeepsACopyAndOthersDoNot() {
+    TestNetwork net = swarm(40, 15);
+    ImmutableItem item = ImmutableItem.ofBytes("near".getBytes(StandardCharsets.UTF_8));
+    NodeId target = item.target();
+    List<DhtNode> byDistance =
+        net.list.stream().sorted((a, b) -> target.compareDistance(a.id(), b.id())).toList();
+    DhtNode closest = byDistance.get(0);
+    PutResult put = net.await(closest.putItem(item, OptionalLong.empty()));
+    assertThat(put.storedLocally()).isTrue();
+    assertThat(put.storedOn()).hasSize(8).noneMatch(c -> c.id().equals(closest.id()));
+    assertThat(put.copies()).isEqualTo(9);
+    assertThat(closest.stats().storedItems()).isEqualTo(1);
+    // a get finds it on all of the k closest nodes, the publisher (the closest) among them
+    ItemResult got = net.await(byDistance.get(39).getItem(target, new byte[0]));
+    assertThat(got.lookup().closest()).extracting(c -> c.id()).contains(closest.id());
+    assertThat(got.holders()).isEqualTo(8);
+
+    ImmutableItem other = ImmutableItem.ofBytes("far".getBytes(StandardCharsets.UTF_8));
+    DhtNode farFromOther =
+        net.list.stream().max((a, b) -> other.target().compareDistance(a.id(), b.id())).orElseThrow();
+    PutResult far = net.await(farFromOther.putItem(other, OptionalLong.empty()));
+    assertThat(far.storedLocally()).isFalse();
+    assertThat(far.copies()).isEqualTo(far.storedOn().size()).isEqualTo(8);
   }
 
   @Test

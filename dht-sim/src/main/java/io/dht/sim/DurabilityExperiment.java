@@ -83,6 +83,8 @@ public final class DurabilityExperiment {
    * @param sampleEvery time between two samples
    * @param leavingItems GRACEFUL: the items whose holders all leave
    * @param replace CRASH: as many newcomers as crashed join right after the crash
+   * @param handoff holders push items to newly met closer nodes ({@link DhtConfig#handoffsPerSecond()} &gt; 0);
+   *     a graceful leave hands everything over either way
    */
   public record Options(
       Scenario scenario,
@@ -95,7 +97,8 @@ public final class DurabilityExperiment {
       Duration medianSession,
       Duration sampleEvery,
       int leavingItems,
-      boolean replace) {
+      boolean replace,
+      boolean handoff) {
 
     public Options {
       if (nodes < 10 || items < 1 || leavingItems < 0 || leavingItems > items) {
@@ -112,63 +115,69 @@ public final class DurabilityExperiment {
     public static Options crash(int nodes, int items, long seed) {
       return new Options(
           Scenario.CRASH, nodes, items, seed, Duration.ofMinutes(30), false, Duration.ofHours(2),
-          Duration.ofHours(2), Duration.ofMinutes(30), 0, false);
+          Duration.ofHours(2), Duration.ofMinutes(30), 0, false, true);
     }
 
     /** (ii): 24 hours of churn, median session 2 hours, default 30-minute checks, samples every 2 hours. */
     public static Options churn(int nodes, int items, long seed) {
       return new Options(
           Scenario.CHURN, nodes, items, seed, Duration.ofMinutes(30), false, Duration.ofHours(24),
-          Duration.ofHours(2), Duration.ofHours(2), 0, false);
+          Duration.ofHours(2), Duration.ofHours(2), 0, false, true);
     }
 
     /** (iii): the holders of a tenth of the items leave gracefully, with checks off (hand-off alone). */
     public static Options graceful(int nodes, int items, long seed) {
       return new Options(
           Scenario.GRACEFUL, nodes, items, seed, CHECKS_OFF, false, Duration.ofMinutes(1), Duration.ofHours(2),
-          Duration.ofMinutes(30), Math.max(1, items / 10), false);
+          Duration.ofMinutes(30), Math.max(1, items / 10), false, true);
     }
 
     public Options withCheckInterval(Duration value) {
       return new Options(
           scenario, nodes, items, seed, value, durable, duration, medianSession, sampleEvery,
-          leavingItems, replace);
+          leavingItems, replace, handoff);
     }
 
     public Options withDurable(boolean value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, value, duration, medianSession, sampleEvery,
-          leavingItems, replace);
+          leavingItems, replace, handoff);
     }
 
     public Options withDuration(Duration value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, durable, value, medianSession, sampleEvery,
-          leavingItems, replace);
+          leavingItems, replace, handoff);
     }
 
     public Options withMedianSession(Duration value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, durable, duration, value, sampleEvery,
-          leavingItems, replace);
+          leavingItems, replace, handoff);
     }
 
     public Options withSampleEvery(Duration value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, durable, duration, medianSession, value,
-          leavingItems, replace);
+          leavingItems, replace, handoff);
     }
 
     public Options withReplace(boolean value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, durable, duration, medianSession, sampleEvery, leavingItems,
-          value);
+          value, handoff);
     }
 
     public Options withLeavingItems(int value) {
       return new Options(
           scenario, nodes, items, seed, checkInterval, durable, duration, medianSession, sampleEvery,
-          value, replace);
+          value, replace, handoff);
+    }
+
+    public Options withHandoff(boolean value) {
+      return new Options(
+          scenario, nodes, items, seed, checkInterval, durable, duration, medianSession, sampleEvery,
+          leavingItems, replace, value);
     }
 
     /** Whether holder-side checks run within the experiment. */
@@ -176,9 +185,12 @@ public final class DurabilityExperiment {
       return checkInterval.compareTo(Duration.ofDays(365)) < 0;
     }
 
-    /** The node config: private-network defaults with this check interval. */
+    /** The node config: private-network defaults with this check interval, and handoff on or off. */
     public DhtConfig config() {
-      return DhtConfig.privateNetwork().toBuilder().itemCheckInterval(checkInterval).build();
+      return DhtConfig.privateNetwork().toBuilder()
+          .itemCheckInterval(checkInterval)
+          .handoffsPerSecond(handoff ? DhtConfig.privateNetwork().handoffsPerSecond() : 0)
+          .build();
     }
   }
 
@@ -275,9 +287,10 @@ public final class DurabilityExperiment {
       Options o = options;
       StringBuilder out = new StringBuilder();
       out.append(String.format(Locale.ROOT,
-          "scenario %s, nodes %d, items %d, seed %d, item checks %s, durable puts %s, duration %s%s%n",
+          "scenario %s, nodes %d, items %d, seed %d, item checks %s, handoff %s, durable puts %s, duration %s%s%n",
           o.scenario().name().toLowerCase(Locale.ROOT), o.nodes(), o.items(), o.seed(),
-          o.checksOn() ? "every " + human(o.checkInterval()) : "off", o.durable() ? "on" : "off",
+          o.checksOn() ? "every " + human(o.checkInterval()) : "off", o.handoff() ? "on" : "off",
+          o.durable() ? "on" : "off",
           human(o.duration()),
           switch (o.scenario()) {
             case CHURN -> ", median session " + human(o.medianSession());
@@ -741,7 +754,7 @@ public final class DurabilityExperiment {
 
   /**
    * {@code --scenario crash|churn|graceful [--nodes N] [--items M] [--seed S] [--check-minutes X|off] [--durable]
-   * [--replace] [--hours H] [--median-session-minutes M] [--sample-minutes M] [--leaving-items L]}; {@code --hours}
+   * [--replace] [--no-handoff] [--hours H] [--median-session-minutes M] [--sample-minutes M] [--leaving-items L]}; {@code --hours}
    * is the scenario's duration (churn length, or time after the crash / last leave).
    */
   public static void main(String[] args) {
@@ -752,6 +765,7 @@ public final class DurabilityExperiment {
     String checks = null;
     boolean durable = false;
     boolean replace = false;
+    boolean handoff = true;
     Double hours = null;
     Integer session = null;
     Integer sampleMinutes = null;
@@ -764,6 +778,10 @@ public final class DurabilityExperiment {
       }
       if (flag.equals("--replace")) {
         replace = true;
+        continue;
+      }
+      if (flag.equals("--no-handoff")) {
+        handoff = false;
         continue;
       }
       if (i + 1 >= args.length) {
@@ -800,7 +818,7 @@ public final class DurabilityExperiment {
         o = o.withCheckInterval(
             checks.equals("off") ? CHECKS_OFF : Duration.ofSeconds(Math.round(Double.parseDouble(checks) * 60)));
       }
-      o = o.withDurable(durable).withReplace(replace);
+      o = o.withDurable(durable).withReplace(replace).withHandoff(handoff);
       if (hours != null) {
         o = o.withDuration(Duration.ofSeconds(Math.round(hours * 3600)));
       }
@@ -823,7 +841,7 @@ public final class DurabilityExperiment {
     System.err.println(problem);
     System.err.println(
         "usage: DurabilityExperiment --scenario crash|churn|graceful [--nodes N] [--items M] [--seed S]"
-            + " [--check-minutes X|off] [--durable] [--replace] [--hours H] [--median-session-minutes M]"
+            + " [--check-minutes X|off] [--durable] [--replace] [--no-handoff] [--hours H] [--median-session-minutes M]"
             + " [--sample-minutes M] [--leaving-items L]");
     System.exit(2);
   }
