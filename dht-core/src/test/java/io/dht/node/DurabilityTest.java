@@ -84,6 +84,33 @@ class DurabilityTest {
   }
 
   @Test
+  void zeroHandoffsPerSecondTurnsHandoffOff() {
+    DhtConfig noHandoff = CONFIG.toBuilder().handoffsPerSecond(0).build();
+    TestNetwork net = new TestNetwork(22); // the scenario of the test above, with handoff off everywhere
+    Endpoint seedEp = net.endpointOf(net.add(noHandoff));
+    for (int i = 1; i < 60; i++) {
+      net.await(net.add(noHandoff).bootstrap(List.of(seedEp)));
+    }
+    net.runFor(MINUTE / 2);
+    ImmutableItem item = ImmutableItem.ofBytes("handoff".getBytes(StandardCharsets.UTF_8));
+    net.await(net.list.get(2).putItem(item, OptionalLong.empty()));
+    net.runFor(6 * MINUTE);
+    DhtNode newcomer = net.add(noHandoff, Endpoint.parse("10.200.0.1:6881"), item.target());
+    net.await(newcomer.bootstrap(List.of(net.endpointOf(net.list.get(0)))));
+    net.runFor(2 * MINUTE);
+    assertThat(net.list.stream().mapToLong(n -> n.durabilityStats().handoffsSent()).sum()).isZero();
+    assertThat(net.list.stream().mapToLong(n -> n.durabilityStats().itemsChecked()).sum())
+        .as("holder checks still run").isPositive();
+  }
+
+  @Test
+  void negativeHandoffsPerSecondIsRefused() {
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> CONFIG.toBuilder().handoffsPerSecond(-1).build())
+        .withMessage("handoffsPerSecond must not be negative, got -1");
+  }
+
+  @Test
   void durablePutKeepsAnItemAlivePastItsLifetime() {
     TestNetwork net = swarm(40, 23);
     DhtNode publisher = net.list.get(3);
