@@ -18,8 +18,9 @@ import java.util.function.Consumer;
  *
  * <p>At most {@code alpha} queries are "active"; a query that is slow stops counting as active (the lookup widens
  * around it) but is still awaited until its hard timeout, within a hard cap of {@code maxInFlight} queries. A query
- * is slow once the owner says so ({@link #onStraggling}) or, checked whenever the lookup hears anything, once it has
- * been out for twice the median round trip of this lookup's replies (at least 50 ms).
+ * is slow once the owner says so ({@link #onSlow}, at its usual round trip plus two deviations; or {@link
+ * #onStraggling}) or, checked whenever the lookup hears anything, once it has been out for twice the median round
+ * trip of this lookup's replies (at least 50 ms).
  *
  * <p>Giving up: a query the owner reported as straggling that has been out for at least 1.2 times the slowest
  * round trip this lookup has seen answered no longer holds up the end of the lookup: it is treated as failed for
@@ -189,6 +190,18 @@ public final class Lookup {
       offer(n, c.round + 1);
     }
     step(now);
+  }
+
+  /**
+   * The query to {@code candidate} is slower than the owner's usual round trip: stop counting it as active, so the
+   * lookup sends another query besides it, even when no reply has come yet to tell it that this one is slow.
+   */
+  public void onSlow(Contact candidate, long now) {
+    Candidate c = byId.get(candidate.id());
+    if (c != null && c.state == State.IN_FLIGHT) {
+      straggle(c);
+      step(now);
+    }
   }
 
   /**

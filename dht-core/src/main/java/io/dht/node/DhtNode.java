@@ -334,6 +334,10 @@ public final class DhtNode {
 
     void onTimeout();
 
+    /** The query is slower than usual (srtt + 2 rttvar): a lookup sends another one besides it. */
+    default void onSlow() {}
+
+    /** The query is slower than nearly every recent reply: a lookup may stop waiting on it to finish. */
     default void onStraggling() {}
   }
 
@@ -343,6 +347,7 @@ public final class DhtNode {
     final long sentNanos;
     final RpcCallback callback;
     Timer timeout;
+    Timer slow;
     Timer straggle;
 
     Rpc(int tid, Endpoint to, long sentNanos, RpcCallback callback) {
@@ -357,6 +362,7 @@ public final class DhtNode {
       timeout.cancelled = true;
       if (straggle != null) {
         straggle.cancelled = true;
+        slow.cancelled = true;
       }
     }
   }
@@ -390,6 +396,7 @@ public final class DhtNode {
     pending.put(tid, rpc);
     rpc.timeout = schedule(now + rtt.timeoutNanos(), () -> timeout(rpc));
     if (notifyStraggling) {
+      rpc.slow = schedule(now + rtt.slowNanos(), callback::onSlow);
       rpc.straggle = schedule(now + rtt.stragglerNanos(), callback::onStraggling);
     }
     send(to, bytes);
@@ -1679,6 +1686,11 @@ public final class DhtNode {
           @Override
           public void onTimeout() {
             lookup.onTimeout(candidate, clock.nanos());
+          }
+
+          @Override
+          public void onSlow() {
+            lookup.onSlow(candidate, clock.nanos());
           }
 
           @Override

@@ -94,6 +94,16 @@ final class RttEstimator {
     return Math.min(Math.max(Math.max(STRAGGLER_FLOOR_NANOS, minNanos / 2), t), timeoutNanos());
   }
 
+  /**
+   * When a lookup should stop counting a query against its parallelism and send another (it keeps waiting for the
+   * reply): srtt + 2 rttvar, at least 50 ms, never after {@link #stragglerNanos()}. Before any round trip is known:
+   * a quarter of the initial timeout.
+   */
+  long slowNanos() {
+    long t = srtt < 0 ? initialNanos / 4 : Math.max(STRAGGLER_FLOOR_NANOS, srtt + 2 * rttvar);
+    return Math.min(t, stragglerNanos());
+  }
+
   /** The upper edge of the bucket holding the 99th percentile of the window. */
   long quantileNanos() {
     if (quantileNanos < 0) {

@@ -256,6 +256,28 @@ class LookupTest {
   }
 
   @Test
+  void aSlowQueryLetsAnotherGoOutButIsStillAwaitedForTheEnd() {
+    Querier q = new Querier(1, 3);
+    Lookup l = lookup(NodeId.zero(), 2, 1, 3, q);
+    List<Contact> seeds = rankedSeeds(4);
+    l.start(seeds, T0);
+    assertThat(q.sent).containsExactly(seeds.get(0));
+    // no reply has come to tell the lookup what slow means: the owner's early signal widens it
+    q.straggling.add(seeds.get(0).id());
+    l.onSlow(seeds.get(0), T0 + MS);
+    assertThat(q.sent).containsExactlyElementsOf(seeds.subList(0, 2));
+    l.onSlow(seeds.get(0), T0 + MS); // repeated: no effect
+    l.onSlow(seeds.get(3), T0 + MS); // never queried: no effect
+    assertThat(q.sent).hasSize(2);
+    q.reply(l, seeds.get(1), List.of(), T0 + 2 * MS);
+    // the slow one is the closest: unlike a given-up straggler, it still holds up the end
+    assertThat(l.isDone()).isFalse();
+    q.reply(l, seeds.get(0), List.of(), T0 + 3 * MS);
+    assertThat(l.isDone()).isTrue();
+    assertThat(l.closestResponded(2)).containsExactlyElementsOf(seeds.subList(0, 2));
+  }
+
+  @Test
   void aStragglerAmongTheKClosestIsAwaited() {
     Querier q = new Querier(2, 4);
     Lookup l = lookup(NodeId.zero(), 2, 2, 4, q);
