@@ -912,6 +912,45 @@ public final class RoutingTable {
     return self.withBit(index, !self.bit(index)).withLowBitsFrom(r, index + 1);
   }
 
+  /**
+   * The heap this table takes, in bytes, as the usual 64-bit JVM lays it out (compressed references: 12-byte
+   * object headers, 16-byte array headers, every object rounded up to 8 bytes): this object, its two {@link Slots}
+   * and every array they hold, the IPv6 addresses included (48 bytes each, the {@code Inet6Address} and its holder,
+   * not counting shared scope data). For capacity planning and the scale experiment, which checks it against the
+   * JVM's class histogram.
+   */
+  public long footprintBytes() {
+    long bytes = align(12 + 7 * 4 + 5 * 8 + 9 * 4 + 1); // references, longs, ints, the boolean
+    bytes += array(counts.length, 4) + array(lastChangedNanos.length, 8);
+    bytes += spareBucket.length == 0 ? 0 : array(spareBucket.length, 1); // the empty one is shared
+    bytes += array(idBytes.length, 1);
+    return bytes + footprint(live) + footprint(spares);
+  }
+
+  private static long footprint(Slots s) {
+    int c = s.capacity();
+    long bytes = align(12 + 9 * 4);
+    if (c == 0) {
+      return bytes; // the shared empty arrays
+    }
+    bytes += 4 * array(c, 8) + 2 * array(c, 4) + 2 * array(c, 2);
+    if (s.v6 != null) {
+      bytes += array(c, 4);
+      for (InetAddress a : s.v6) {
+        bytes += a == null ? 0 : 48 + array(16, 1);
+      }
+    }
+    return bytes;
+  }
+
+  private static long array(int length, int elementBytes) {
+    return align(16 + (long) length * elementBytes);
+  }
+
+  private static long align(long bytes) {
+    return (bytes + 7) & ~7L;
+  }
+
   /** Sizes of the buckets, shallowest first (for inspection and tests). */
   public int[] bucketSizes() {
     return Arrays.copyOf(counts, bucketCount);
