@@ -394,9 +394,74 @@ public final class SimCluster {
    * returns the node that runs it, so its answer is checked against this set with {@code excluded} = the querier.
    */
   public List<Contact> trueClosest(NodeId target, int k, NodeId excluded) {
+    if (hosts.size() >= INDEX_MIN_HOSTS) {
+      return trueClosestIndexed(target, k, excluded);
+    }
+    return trueClosestIn(hosts, target, k, excluded);
+  }
+
+  /** Below this many hosts the truth is a scan of all of them; from it on, a search in {@link #byId}. */
+  static final int INDEX_MIN_HOSTS = 4096;
+
+  /** Every host ever added, sorted by id (ids never change, a restart keeps its id); rebuilt when hosts join. */
+  private SimHost[] byId = new SimHost[0];
+
+  /**
+   * The truth through the sorted index: the hosts sharing at least {@code i} leading bits with the target form a
+   * range of {@link #byId}, and each of them is closer to the target than any host outside it. So the answer lies
+   * in the deepest such range holding {@code k} eligible (live, not excluded) hosts; only that range is scanned.
+   */
+  private List<Contact> trueClosestIndexed(NodeId target, int k, NodeId excluded) {
+    if (byId.length != hosts.size()) {
+      byId = hosts.toArray(new SimHost[0]);
+      java.util.Arrays.sort(byId, (a, b) -> a.id().compareTo(b.id()));
+    }
+    int[] los = new int[NodeId.BITS + 1];
+    int[] his = new int[NodeId.BITS + 1];
+    int lo = 0;
+    int hi = byId.length;
+    int depth = 0;
+    los[0] = lo;
+    his[0] = hi;
+    while (depth < NodeId.BITS && hi - lo > 0) {
+      int a = lo;
+      int b = hi;
+      while (a < b) {
+        int m = (a + b) >>> 1;
+        if (byId[m].id().bit(depth)) {
+          b = m;
+        } else {
+          a = m + 1;
+        }
+      }
+      if (target.bit(depth)) {
+        lo = a;
+      } else {
+        hi = a;
+      }
+      depth++;
+      los[depth] = lo;
+      his[depth] = hi;
+    }
+    for (int d = depth; d >= 0; d--) {
+      int eligible = 0;
+      for (int i = los[d]; i < his[d] && eligible < k; i++) {
+        SimHost h = byId[i];
+        if (h.isUp() && !h.id().equals(excluded)) {
+          eligible++;
+        }
+      }
+      if (eligible >= k || d == 0) {
+        return trueClosestIn(java.util.Arrays.asList(byId).subList(los[d], his[d]), target, k, excluded);
+      }
+    }
+    throw new AssertionError();
+  }
+
+  static List<Contact> trueClosestIn(List<SimHost> candidates, NodeId target, int k, NodeId excluded) {
     SimHost[] best = new SimHost[k];
     int size = 0;
-    for (SimHost h : hosts) {
+    for (SimHost h : candidates) {
       if (!h.isUp() || h.id().equals(excluded)) {
         continue;
       }

@@ -54,6 +54,21 @@ class SeededClusterTest {
   }
 
   @Test
+  void theIndexedTruthEqualsAScanOfAllHosts() {
+    long seed = TestSeeds.seed(8);
+    SimCluster cluster = SimCluster.startSeeded(ClusterSpec.of(SimCluster.INDEX_MIN_HOSTS + 1_000, seed), 0);
+    cluster.crashRandom(0.3);
+    var r = cluster.random().workload();
+    for (int i = 0; i < 300; i++) {
+      NodeId target = i % 3 == 0 ? cluster.host(r.nextInt(500)).id() : NodeId.random(r);
+      NodeId excluded = cluster.host(r.nextInt(cluster.hosts().size())).id();
+      int k = 1 + r.nextInt(20);
+      assertThat(cluster.trueClosest(target, k, excluded))
+          .isEqualTo(SimCluster.trueClosestIn(cluster.hosts(), target, k, excluded));
+    }
+  }
+
+  @Test
   void seedingIsDeterministic() {
     long seed = TestSeeds.seed(7);
     SimCluster a = SimCluster.startSeeded(ClusterSpec.of(500, seed), 10);
