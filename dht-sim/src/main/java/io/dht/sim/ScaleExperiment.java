@@ -15,7 +15,9 @@ import javax.management.ObjectName;
  * the heap's class histogram (the JVM's {@code GC.class_histogram}), which tells what the bytes are.
  *
  * <p>With {@code --seeded}, the cluster is built by {@link SimCluster#startSeeded}: routing tables filled from the
- * global view instead of the join traffic, then {@code --joins J} (default 0) more nodes join the real way.
+ * global view instead of the join traffic, then {@code --joins J} (default 0) more nodes join the real way. With
+ * {@code --empty}, the nodes are only started (empty routing tables, no lookups): the heap of everything but the
+ * tables' entries, to subtract from a seeded run's.
  *
  * <pre>{@code
  * java -Xmx20g -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
@@ -96,15 +98,35 @@ public final class ScaleExperiment {
 
   /** Builds one cluster of {@code nodes} and measures it. */
   public static Size measure(int nodes, long seed, Duration idle, int lookups, int histogramLines) {
-    return measure(nodes, seed, idle, lookups, histogramLines, false, 0);
+    return measure(nodes, seed, idle, lookups, histogramLines, Build.JOINS, 0);
   }
 
-  /** Like {@link #measure(int, long, Duration, int, int)}; {@code seeded} builds with {@link SimCluster#startSeeded}. */
+  /** How a cluster is built. */
+  public enum Build {
+    /** {@link SimCluster#start}: every node joins through node 0. */
+    JOINS,
+    /** {@link SimCluster#startSeeded}: tables from the global view, then a few real joins. */
+    SEEDED,
+    /** Nodes started and nothing else: empty routing tables (only lookups = 0 makes sense). */
+    EMPTY
+  }
+
+  /** Like {@link #measure(int, long, Duration, int, int)}, built as {@code build} says. */
   public static Size measure(
-      int nodes, long seed, Duration idle, int lookups, int histogramLines, boolean seeded, int joins) {
+      int nodes, long seed, Duration idle, int lookups, int histogramLines, Build build, int joins) {
     long t0 = System.nanoTime();
     ClusterSpec spec = ClusterSpec.of(nodes, seed);
-    SimCluster cluster = seeded ? SimCluster.startSeeded(spec, joins) : SimCluster.start(spec);
+    SimCluster cluster;
+    if (build == Build.SEEDED) {
+      cluster = SimCluster.startSeeded(spec, joins);
+    } else if (build == Build.JOINS) {
+      cluster = SimCluster.start(spec);
+    } else {
+      cluster = SimCluster.start(ClusterSpec.of(1, seed));
+      for (int i = 1; i < nodes; i++) {
+        cluster.addHost();
+      }
+    }
     long t1 = System.nanoTime();
     double buildVirtual = cluster.nowNanos() / 1e9;
     long buildDatagrams = cluster.network().stats().delivered();
@@ -183,11 +205,11 @@ public final class ScaleExperiment {
     int idleSeconds = 60;
     int lookups = 200;
     int histogram = 0;
-    boolean seeded = false;
+    Build build = Build.JOINS;
     int joins = 0;
     for (int i = 0; i < args.length; i += 2) {
-      if (args[i].equals("--seeded")) {
-        seeded = true;
+      if (args[i].equals("--seeded") || args[i].equals("--empty")) {
+        build = args[i].equals("--seeded") ? Build.SEEDED : Build.EMPTY;
         i--;
         continue;
       }
@@ -206,7 +228,7 @@ public final class ScaleExperiment {
         case "--joins" -> joins = Integer.parseInt(value);
         default -> {
           System.err.println("usage: ScaleExperiment --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M]"
-              + " [--histogram LINES] [--seeded [--joins J]]");
+              + " [--histogram LINES] [--seeded [--joins J] | --empty]");
           System.exit(2);
         }
       }
@@ -215,10 +237,13 @@ public final class ScaleExperiment {
         Runtime.getRuntime().maxMemory() / 1073741824.0, Runtime.getRuntime().availableProcessors());
     long baseline = usedAfterGc();
     System.out.printf(Locale.ROOT, "heap in use before any cluster: %.1f MiB%n", baseline / 1048576.0);
-    System.out.println(seeded ? "build: seeded routing tables, " + joins + " real joins" : "build: real joins");
+    if (build == Build.EMPTY) {
+      lookups = 0;
+    }
+    System.out.println("build: " + build + (build == Build.SEEDED ? ", " + joins + " real joins" : ""));
     List<Size> done = new ArrayList<>();
     for (int n : sizes) {
-      Size s = measure(n, seed, Duration.ofSeconds(idleSeconds), lookups, histogram, seeded, joins);
+      Size s = measure(n, seed, Duration.ofSeconds(idleSeconds), lookups, histogram, build, joins);
       done.add(s);
       System.out.print(s.format());
       System.out.flush();
