@@ -16,7 +16,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * The routing table as it was before the flat-array layout (commit 81d7e34), kept as the model the new one is
- * checked against ({@code RoutingTableModelTest}). BEP 5 k-buckets around our own id. Bucket {@code i} (for {@code i < depth - 1}) holds nodes whose id shares
+ * checked against ({@code RoutingTableModelTest}).
+ *
+ * <p>BEP 5 k-buckets around our own id. Bucket {@code i} (for {@code i < depth - 1}) holds nodes whose id shares
  * exactly {@code i} leading bits with ours; the last bucket holds all nodes sharing at least {@code depth - 1}
  * bits, and it alone may split (it is the one that covers our id).
  *
