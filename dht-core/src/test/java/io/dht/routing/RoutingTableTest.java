@@ -474,6 +474,92 @@ class RoutingTableTest {
     assertThat(predicted).isTrue();
   }
 
+  // ------------------------------------------------------------------ flat-array layout
+
+  @Test
+  void theIpSearchFollowsEvictionsAndReplacements() {
+    RoutingTable t = table();
+    List<Contact> far = fullFarBucket(t);
+    long later = T0 + 16 * MINUTE;
+    Contact waiting = fresh(0);
+    t.onReply(waiting, later); // full bucket: into the replacement cache
+    assertThat(t.replacementCount()).isEqualTo(1);
+    assertThat(t.contactAt(waiting.endpoint().address())).as("a replacement holds no IP").isEmpty();
+
+    Contact evicted = far.get(3);
+    t.onTimeout(evicted.endpoint(), later); // fails while a replacement waits: replaced
+    assertThat(t.contains(evicted.id())).isFalse();
+    assertThat(t.replacementCount()).isZero();
+    assertThat(t.contactAt(evicted.endpoint().address())).isEmpty();
+    assertThat(t.contactAt(waiting.endpoint().address())).contains(waiting);
+    for (Contact c : far) {
+      if (c != evicted) {
+        assertThat(t.contactAt(c.endpoint().address())).as("after the shift in the bucket").contains(c);
+      }
+    }
+    // the freed IP may come back under another id; the taken one may not
+    Contact sameIpAsEvicted = new Contact(at(6), evicted.endpoint());
+    Contact sameIpAsWaiting = new Contact(at(6), new Endpoint(waiting.endpoint().address(), 7000));
+    assertThat(t.wouldAccept(sameIpAsWaiting, later)).isFalse();
+    assertThat(t.wouldAccept(sameIpAsEvicted, later)).isTrue();
+    t.onReply(sameIpAsEvicted, later);
+    assertThat(t.contactAt(evicted.endpoint().address())).contains(sameIpAsEvicted);
+    assertThat(t.checkInvariants()).isEmpty();
+  }
+
+  @Test
+  void ipv4AndIpv6EntriesShareATableThroughSplitsAndRemovals() {
+    RoutingTable t = table(4, 4, true, 1);
+    List<Contact> added = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      int cpl = i % 6;
+      String address = i % 3 == 0 ? "[2001:db8:" + i + "::1]:" + (7000 + i) : "10.9." + i + ".1:" + (7000 + i);
+      Contact c = contact(at(cpl), address);
+      t.onReply(c, T0);
+      added.add(c);
+    }
+    assertThat(t.bucketCount()).isGreaterThan(3);
+    assertThat(added).containsAll(t.contacts());
+    for (Contact c : t.contacts()) {
+      assertThat(t.contactAt(c.endpoint().address())).contains(c);
+      assertThat(t.contactAt(c.endpoint().address()).orElseThrow().endpoint().isIpv6())
+          .isEqualTo(c.endpoint().isIpv6());
+    }
+    // remove every IPv6 entry (one failure is bad here, and "long dead" after 4): the IPv4 ones move up
+    for (Contact c : t.contacts()) {
+      if (c.endpoint().isIpv6()) {
+        for (int i = 0; i < 4; i++) {
+          t.onTimeout(c.endpoint(), T0);
+        }
+        assertThat(t.contains(c.id())).isFalse();
+        assertThat(t.contactAt(c.endpoint().address())).isEmpty();
+      }
+    }
+    assertThat(t.contacts()).allMatch(c -> c.endpoint().isIpv4()).isNotEmpty();
+    for (Contact c : t.contacts()) {
+      assertThat(t.contactAt(c.endpoint().address())).contains(c);
+    }
+    assertThat(t.checkInvariants()).isEmpty();
+  }
+
+  @Test
+  void closestSkipsFailedEntriesAndReturnsAtMostTheTable() {
+    RoutingTable t = table();
+    List<Contact> all = new ArrayList<>();
+    for (int cpl = 0; cpl < 5; cpl++) {
+      for (int i = 0; i < 3; i++) {
+        Contact c = fresh(cpl);
+        t.onReply(c, T0);
+        all.add(c);
+      }
+    }
+    t.onTimeout(all.get(4).endpoint(), T0);
+    List<Contact> closest = t.closest(self, 100, T0);
+    assertThat(closest).hasSize(all.size() - 1).doesNotContain(all.get(4));
+    assertThat(closest).isSortedAccordingTo((x, y) -> self.compareDistance(x.id(), y.id()));
+    assertThat(t.closest(self, 2, T0)).containsExactlyElementsOf(closest.subList(0, 2));
+  }
+
   // ------------------------------------------------------------------ random operation sequences
 
   sealed interface Op permits Reply, Timeout, Query, Advance, Refresh {}

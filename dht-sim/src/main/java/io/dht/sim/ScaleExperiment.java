@@ -14,9 +14,14 @@ import javax.management.ObjectName;
  * verified lookups, and the heap in use after a full GC, per node and per routing-table entry. Optionally prints
  * the heap's class histogram (the JVM's {@code GC.class_histogram}), which tells what the bytes are.
  *
+ * <p>With {@code --seeded}, the cluster is built by {@link SimCluster#startSeeded}: routing tables filled from the
+ * global view instead of the join traffic, then {@code --joins J} (default 0) more nodes join the real way. With
+ * {@code --empty}, the nodes are only started (empty routing tables, no lookups): the heap of everything but the
+ * tables' entries, to subtract from a seeded run's.
+ *
  * <pre>{@code
  * java -Xmx20g -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
- *     io.dht.sim.ScaleExperiment --nodes 2000,8000 --seed 1 [--histogram 25]
+ *     io.dht.sim.ScaleExperiment --nodes 2000,8000 --seed 1 [--histogram 25] [--seeded] [--joins 100]
  * }</pre>
  */
 public final class ScaleExperiment {
@@ -36,8 +41,14 @@ public final class ScaleExperiment {
    * @param lookups lookups run after that
    * @param exactness share of them that found exactly the true k closest live nodes
    * @param lookupWallSeconds their wall seconds
+   * @param lookupVirtualSeconds the virtual seconds they took (batches of 50)
+   * @param lookupDatagrams datagrams delivered while they ran
+   * @param rounds rounds per lookup
+   * @param messages queries sent per lookup
    * @param usedBytes heap in use after a full GC, cluster alive
    * @param routingEntries routing-table entries (IPv4 and IPv6 tables, live entries only) over all nodes
+   * @param replacementEntries entries waiting in the replacement caches over all nodes
+   * @param routingBytes the routing tables' own estimate of their heap ({@code RoutingTable.footprintBytes})
    * @param histogram the top of the heap's class histogram, or empty
    */
   public record Size(
@@ -52,8 +63,14 @@ public final class ScaleExperiment {
       int lookups,
       double exactness,
       double lookupWallSeconds,
+      double lookupVirtualSeconds,
+      long lookupDatagrams,
+      Percentiles rounds,
+      Percentiles messages,
       long usedBytes,
       long routingEntries,
+      long replacementEntries,
+      long routingBytes,
       String histogram) {
 
     public String format() {
@@ -62,37 +79,86 @@ public final class ScaleExperiment {
           "nodes %d: bootstrap failures %d%n"
               + "  build    %.1f s wall for %.0f virtual s (%.2f virtual s per wall s), %d datagrams (%.0f per wall s)%n"
               + "  idle     %.1f s wall for %.0f virtual s (%.1f virtual s per wall s), %d datagrams%n"
-              + "  lookups  %d in %.1f s wall, exact %.2f %%%n"
-              + "  heap     %.1f MiB used after GC = %.0f bytes per node; %d routing entries (%.1f per node)%n%s",
+              + "  lookups  %d in %.1f s wall for %.1f virtual s (%.2f virtual s per wall s), %d datagrams,"
+              + " exact %.2f %%%n"
+              + "           rounds median/p90/p99 %.0f/%.0f/%.0f, messages %.0f/%.0f/%.0f%n"
+              + "  heap     %.1f MiB used after GC = %.0f bytes per node; %d routing entries (%.1f per node),"
+              + " %d replacements (%.1f per node)%n"
+              + "  routing  %.1f MiB in tables (layout estimate) = %.1f bytes per routing entry, %.0f per node%n%s",
           nodes, bootstrapFailures, buildWallSeconds, buildVirtualSeconds, buildVirtualSeconds / buildWallSeconds,
           buildDatagrams, buildDatagrams / buildWallSeconds, idleWallSeconds, idleVirtualSeconds,
-          idleVirtualSeconds / idleWallSeconds, idleDatagrams, lookups, lookupWallSeconds, 100 * exactness,
-          usedBytes / 1048576.0, (double) usedBytes / nodes, routingEntries, (double) routingEntries / nodes,
-          histogram);
+          idleVirtualSeconds / idleWallSeconds, idleDatagrams, lookups, lookupWallSeconds, lookupVirtualSeconds,
+          lookupVirtualSeconds / lookupWallSeconds, lookupDatagrams, 100 * exactness, rounds.median(), rounds.p90(),
+          rounds.p99(), messages.median(), messages.p90(), messages.p99(), usedBytes / 1048576.0,
+          (double) usedBytes / nodes, routingEntries, (double) routingEntries / nodes, replacementEntries,
+          (double) replacementEntries / nodes, routingBytes / 1048576.0, (double) routingBytes / routingEntries,
+          (double) routingBytes / nodes, histogram);
     }
   }
 
   /** Builds one cluster of {@code nodes} and measures it. */
   public static Size measure(int nodes, long seed, Duration idle, int lookups, int histogramLines) {
+    return measure(nodes, seed, idle, lookups, histogramLines, Build.JOINS, 0);
+  }
+
+  /** How a cluster is built. */
+  public enum Build {
+    /** {@link SimCluster#start}: every node joins through node 0. */
+    JOINS,
+    /** {@link SimCluster#startSeeded}: tables from the global view, then a few real joins. */
+    SEEDED,
+    /** Nodes started and nothing else: empty routing tables (only lookups = 0 makes sense). */
+    EMPTY
+  }
+
+  /** Like {@link #measure(int, long, Duration, int, int)}, built as {@code build} says. */
+  public static Size measure(
+      int nodes, long seed, Duration idle, int lookups, int histogramLines, Build build, int joins) {
     long t0 = System.nanoTime();
-    SimCluster cluster = SimCluster.start(ClusterSpec.of(nodes, seed));
+    ClusterSpec spec = ClusterSpec.of(nodes, seed);
+    SimCluster cluster;
+    if (build == Build.SEEDED) {
+      cluster = SimCluster.startSeeded(spec, joins);
+    } else if (build == Build.JOINS) {
+      cluster = SimCluster.start(spec);
+    } else {
+      cluster = SimCluster.start(ClusterSpec.of(1, seed));
+      for (int i = 1; i < nodes; i++) {
+        cluster.addHost();
+      }
+    }
     long t1 = System.nanoTime();
     double buildVirtual = cluster.nowNanos() / 1e9;
     long buildDatagrams = cluster.network().stats().delivered();
     cluster.runFor(idle);
     long t2 = System.nanoTime();
     long idleDatagrams = cluster.network().stats().delivered() - buildDatagrams;
+    long lookupStart = cluster.nowNanos();
+    long lookupDatagramsBefore = cluster.network().stats().delivered();
     List<LookupSample> samples = LookupWorkload.run(cluster, lookups, 50, Duration.ofMinutes(5));
     long t3 = System.nanoTime();
+    double lookupVirtual = (cluster.nowNanos() - lookupStart) / 1e9;
+    long lookupDatagrams = cluster.network().stats().delivered() - lookupDatagramsBefore;
+    double[] rounds = new double[samples.size()];
+    double[] messages = new double[samples.size()];
+    for (int i = 0; i < samples.size(); i++) {
+      rounds[i] = samples.get(i).result().rounds();
+      messages[i] = samples.get(i).result().messagesSent();
+    }
     long entries = 0;
+    long replacements = 0;
+    long routingBytes = 0;
     for (SimHost h : cluster.liveHosts()) {
+      routingBytes += h.inspect(n -> n.routingTable().footprintBytes() + n.routingTable6().footprintBytes());
       entries += h.inspect(n -> n.routingTable().size() + n.routingTable6().size());
+      replacements += h.inspect(n -> n.routingTable().replacementCount() + n.routingTable6().replacementCount());
     }
     long used = usedAfterGc();
     String histogram = histogramLines > 0 ? histogram(histogramLines) : "";
     Size size = new Size(nodes, cluster.bootstrapFailures(), (t1 - t0) / 1e9, buildVirtual, buildDatagrams,
         idle.toNanos() / 1e9, (t2 - t1) / 1e9, idleDatagrams, samples.size(), LookupWorkload.exactness(samples),
-        (t3 - t2) / 1e9, used, entries, histogram);
+        (t3 - t2) / 1e9, lookupVirtual, lookupDatagrams, Percentiles.of(rounds), Percentiles.of(messages), used,
+        entries, replacements, routingBytes, histogram);
     // keep the cluster reachable until the heap was measured
     if (cluster.hosts().isEmpty()) {
       throw new AssertionError();
@@ -139,8 +205,15 @@ public final class ScaleExperiment {
     int idleSeconds = 60;
     int lookups = 200;
     int histogram = 0;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      String value = args[i + 1];
+    Build build = Build.JOINS;
+    int joins = 0;
+    for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--seeded") || args[i].equals("--empty")) {
+        build = args[i].equals("--seeded") ? Build.SEEDED : Build.EMPTY;
+        i--;
+        continue;
+      }
+      String value = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
         case "--nodes" -> {
           sizes.clear();
@@ -152,9 +225,10 @@ public final class ScaleExperiment {
         case "--idle" -> idleSeconds = Integer.parseInt(value);
         case "--lookups" -> lookups = Integer.parseInt(value);
         case "--histogram" -> histogram = Integer.parseInt(value);
+        case "--joins" -> joins = Integer.parseInt(value);
         default -> {
           System.err.println("usage: ScaleExperiment --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M]"
-              + " [--histogram LINES]");
+              + " [--histogram LINES] [--seeded [--joins J] | --empty]");
           System.exit(2);
         }
       }
@@ -163,9 +237,13 @@ public final class ScaleExperiment {
         Runtime.getRuntime().maxMemory() / 1073741824.0, Runtime.getRuntime().availableProcessors());
     long baseline = usedAfterGc();
     System.out.printf(Locale.ROOT, "heap in use before any cluster: %.1f MiB%n", baseline / 1048576.0);
+    if (build == Build.EMPTY) {
+      lookups = 0;
+    }
+    System.out.println("build: " + build + (build == Build.SEEDED ? ", " + joins + " real joins" : ""));
     List<Size> done = new ArrayList<>();
     for (int n : sizes) {
-      Size s = measure(n, seed, Duration.ofSeconds(idleSeconds), lookups, histogram);
+      Size s = measure(n, seed, Duration.ofSeconds(idleSeconds), lookups, histogram, build, joins);
       done.add(s);
       System.out.print(s.format());
       System.out.flush();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -45,6 +46,175 @@ public final class SimCluster {
     SimCluster cluster = new SimCluster(spec);
     cluster.grow();
     return cluster;
+  }
+
+  /**
+   * Builds a large cluster cheaply: starts {@code spec.nodes() - realJoins} hosts at once and fills each one's
+   * routing table from the global view with what a completed bootstrap would have found ({@link #seedTables}),
+   * then lets {@code realJoins} more hosts join the usual way (one every {@code joinInterval}, bootstrapping
+   * through a random seeded host), waits for their bootstraps and runs {@code spec.settle()}. No datagram is sent
+   * for the seeded hosts; their tables went through {@link io.dht.routing.RoutingTable#onReply}, so they obey the
+   * table's rules (bucket splits, one entry per IP, the per-subnet bound) as if every entry had answered at the
+   * instant of seeding. Deterministic: the choices come from the seed.
+   *
+   * <p>The usual {@link #start} stays the default everywhere; this is for scale experiments, where the join
+   * traffic (n log n datagrams through node 0) is what bounds the size.
+   */
+  public static SimCluster startSeeded(ClusterSpec spec, int realJoins) {
+    if (realJoins < 0 || realJoins >= spec.nodes()) {
+      throw new IllegalArgumentException(
+          "realJoins must be in [0, " + spec.nodes() + "), got " + realJoins);
+    }
+    SimCluster cluster = new SimCluster(spec);
+    int seeded = spec.nodes() - realJoins;
+    for (int i = 0; i < seeded; i++) {
+      cluster.addHost();
+    }
+    cluster.seedTables(cluster.hosts, new SplittableRandom(SimRandom.mix64(spec.seed() ^ SEEDING_SALT)));
+    cluster.joinSample(realJoins);
+    return cluster;
+  }
+
+  private static final long SEEDING_SALT = 0x5eed_7ab1_e5ee_d000L;
+
+  private void joinSample(int joins) {
+    RandomGenerator r = random.workload();
+    int seeded = hosts.size();
+    List<CompletableFuture<LookupResult>> boots = new ArrayList<>();
+    long interval = spec.joinInterval().toNanos();
+    long start = scheduler.nowNanos();
+    for (int i = 1; i <= joins; i++) {
+      SimHost via = hosts.get(r.nextInt(seeded));
+      scheduler.schedule(
+          start + i * interval, () -> boots.add(addHost().run(node -> node.bootstrap(List.of(via.endpoint())))));
+    }
+    scheduler.runUntil(start + joins * interval);
+    runUntilDone(boots, spec.bootstrapTimeout());
+    for (CompletableFuture<LookupResult> boot : boots) {
+      if (!boot.isDone() || boot.isCompletedExceptionally()) {
+        bootstrapFailures++;
+      }
+    }
+    scheduler.runFor(spec.settle());
+  }
+
+  /**
+   * What a completed bootstrap would leave in each host's table, from the global view: for every depth {@code i},
+   * up to k hosts whose ids share exactly {@code i} leading bits with the host's id (chosen at random among them),
+   * farthest first, until the hosts sharing more bits than that are k or fewer: those all go in, and the last
+   * bucket's k are the ones closest to the host (a bootstrap's self-lookup finds the k closest nodes). Offered through
+   * {@code RoutingTable.onReply} at the current time; the table decides (splits, limits). Sorts the ids once;
+   * each host then costs O(log n) binary searches per bucket.
+   */
+  void seedTables(List<SimHost> targets, RandomGenerator choice) {
+    int n = targets.size();
+    int k = spec.config().k();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> targets.get(a).id().compareTo(targets.get(b).id()));
+    NodeId[] sorted = new NodeId[n];
+    int[] hostAt = new int[n];
+    for (int i = 0; i < n; i++) {
+      hostAt[i] = order[i];
+      sorted[i] = targets.get(order[i]).id();
+    }
+    order = null;
+    int[] picks = new int[k];
+    List<Contact> offer = new ArrayList<>();
+    for (SimHost host : targets) {
+      NodeId self = host.id();
+      offer.clear();
+      int lo = 0;
+      int hi = n; // [lo, hi): the hosts sharing at least i leading bits with self, self included
+      for (int i = 0; i < NodeId.BITS && hi - lo > 1; i++) {
+        if (hi - lo - 1 <= k) {
+          for (int j = lo; j < hi; j++) {
+            if (!sorted[j].equals(self)) {
+              offer.add(targets.get(hostAt[j]).contact());
+            }
+          }
+          break;
+        }
+        int mid = firstWithBit(sorted, lo, hi, i);
+        boolean one = self.bit(i);
+        int otherLo = one ? lo : mid;
+        int otherHi = one ? mid : hi;
+        int m = otherHi - otherLo;
+        int count = Math.min(k, m);
+        int nextSize = one ? hi - mid : mid - lo;
+        if (nextSize - 1 <= k) {
+          // the last level: the self-lookup of a bootstrap finds our k closest nodes, so this bucket gets the
+          // nodes of the other half closest to us, and every node sharing more bits goes in
+          for (int j : closestIn(sorted, otherLo, otherHi, self, count)) {
+            offer.add(targets.get(hostAt[j]).contact());
+          }
+          for (int j = one ? mid : lo; j < (one ? hi : mid); j++) {
+            if (!sorted[j].equals(self)) {
+              offer.add(targets.get(hostAt[j]).contact());
+            }
+          }
+          break;
+        }
+        for (int p = 0; p < count; p++) {
+          int pick;
+          if (m <= k) {
+            pick = otherLo + p;
+          } else {
+            boolean dup;
+            do {
+              pick = otherLo + choice.nextInt(m);
+              dup = false;
+              for (int q = 0; q < p; q++) {
+                dup |= picks[q] == pick;
+              }
+            } while (dup);
+          }
+          picks[p] = pick;
+          offer.add(targets.get(hostAt[pick]).contact());
+        }
+        if (one) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      host.seedRoutingTable(offer);
+    }
+  }
+
+  /** Indexes of the {@code count} ids in [lo, hi) closest to {@code self} by XOR, nearest first. */
+  private static int[] closestIn(NodeId[] sorted, int lo, int hi, NodeId self, int count) {
+    int[] best = new int[count];
+    int size = 0;
+    for (int j = lo; j < hi; j++) {
+      if (size == count && self.compareDistance(sorted[j], sorted[best[count - 1]]) >= 0) {
+        continue;
+      }
+      int i = size < count ? size++ : count - 1;
+      while (i > 0 && self.compareDistance(sorted[j], sorted[best[i - 1]]) < 0) {
+        best[i] = best[i - 1];
+        i--;
+      }
+      best[i] = j;
+    }
+    return java.util.Arrays.copyOf(best, size);
+  }
+
+  /** The first index in [lo, hi) of the sorted ids whose bit {@code bit} is set (they share the bits before it). */
+  private static int firstWithBit(NodeId[] sorted, int lo, int hi, int bit) {
+    int a = lo;
+    int b = hi;
+    while (a < b) {
+      int m = (a + b) >>> 1;
+      if (sorted[m].bit(bit)) {
+        b = m;
+      } else {
+        a = m + 1;
+      }
+    }
+    return a;
   }
 
   private void grow() {
@@ -224,9 +394,74 @@ public final class SimCluster {
    * returns the node that runs it, so its answer is checked against this set with {@code excluded} = the querier.
    */
   public List<Contact> trueClosest(NodeId target, int k, NodeId excluded) {
+    if (hosts.size() >= INDEX_MIN_HOSTS) {
+      return trueClosestIndexed(target, k, excluded);
+    }
+    return trueClosestIn(hosts, target, k, excluded);
+  }
+
+  /** Below this many hosts the truth is a scan of all of them; from it on, a search in {@link #byId}. */
+  static final int INDEX_MIN_HOSTS = 4096;
+
+  /** Every host ever added, sorted by id (ids never change, a restart keeps its id); rebuilt when hosts join. */
+  private SimHost[] byId = new SimHost[0];
+
+  /**
+   * The truth through the sorted index: the hosts sharing at least {@code i} leading bits with the target form a
+   * range of {@link #byId}, and each of them is closer to the target than any host outside it. So the answer lies
+   * in the deepest such range holding {@code k} eligible (live, not excluded) hosts; only that range is scanned.
+   */
+  private List<Contact> trueClosestIndexed(NodeId target, int k, NodeId excluded) {
+    if (byId.length != hosts.size()) {
+      byId = hosts.toArray(new SimHost[0]);
+      java.util.Arrays.sort(byId, (a, b) -> a.id().compareTo(b.id()));
+    }
+    int[] los = new int[NodeId.BITS + 1];
+    int[] his = new int[NodeId.BITS + 1];
+    int lo = 0;
+    int hi = byId.length;
+    int depth = 0;
+    los[0] = lo;
+    his[0] = hi;
+    while (depth < NodeId.BITS && hi - lo > 0) {
+      int a = lo;
+      int b = hi;
+      while (a < b) {
+        int m = (a + b) >>> 1;
+        if (byId[m].id().bit(depth)) {
+          b = m;
+        } else {
+          a = m + 1;
+        }
+      }
+      if (target.bit(depth)) {
+        lo = a;
+      } else {
+        hi = a;
+      }
+      depth++;
+      los[depth] = lo;
+      his[depth] = hi;
+    }
+    for (int d = depth; d >= 0; d--) {
+      int eligible = 0;
+      for (int i = los[d]; i < his[d] && eligible < k; i++) {
+        SimHost h = byId[i];
+        if (h.isUp() && !h.id().equals(excluded)) {
+          eligible++;
+        }
+      }
+      if (eligible >= k || d == 0) {
+        return trueClosestIn(java.util.Arrays.asList(byId).subList(los[d], his[d]), target, k, excluded);
+      }
+    }
+    throw new AssertionError();
+  }
+
+  static List<Contact> trueClosestIn(List<SimHost> candidates, NodeId target, int k, NodeId excluded) {
     SimHost[] best = new SimHost[k];
     int size = 0;
-    for (SimHost h : hosts) {
+    for (SimHost h : candidates) {
       if (!h.isUp() || h.id().equals(excluded)) {
         continue;
       }

@@ -137,6 +137,21 @@ public final class SimHost {
     return query.apply(node());
   }
 
+  /**
+   * Offers {@code contacts} to the node's routing table (by address family) as if each had just answered one of
+   * its queries ({@code RoutingTable.onReply} at the current time), without a datagram: how {@link
+   * SimCluster#startSeeded} stands in for the join traffic. The table's own rules decide what it keeps; pings it
+   * would ask for are not sent (a seeded table never overfills a bucket, so it asks for none).
+   */
+  void seedRoutingTable(List<Contact> contacts) {
+    DhtNode n = node();
+    long now = scheduler.nowNanos();
+    for (Contact c : contacts) {
+      (c.endpoint().isIpv6() ? n.routingTable6() : n.routingTable()).onReply(c, now);
+    }
+    afterInput();
+  }
+
   void crash() {
     down(false);
   }
