@@ -72,7 +72,6 @@ public final class DhtNode {
   /** Source IPs whose query rate is tracked at once. */
   private static final int THROTTLE_TRACKED_IPS = 4096;
 
-
   private final DhtConfig config;
   private NodeId id;
   private final Transport transport;
