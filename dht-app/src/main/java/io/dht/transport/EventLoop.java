@@ -17,13 +17,13 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -44,7 +44,8 @@ import java.util.function.Function;
  * <p>Each iteration: block in {@code select} until the earliest node deadline (or a wakeup), read at most
  * {@value #MAX_DATAGRAMS_PER_CHANNEL} datagrams from each ready channel through one reused receive buffer, run at
  * most {@value #MAX_TASKS_PER_ITERATION} queued commands, fire due timers, then {@code tick()} each node whose
- * deadline has passed. Sends happen synchronously on the loop; a datagram the socket buffer cannot take is
+ * deadline has passed. The loop itself allocates nothing per datagram: reused buffers, ready keys handed over
+ * without the selected-key set, and addresses converted through a small cache. Sends happen synchronously on the loop; a datagram the socket buffer cannot take is
  * dropped and counted, as UDP allows. An exception escaping a node is logged with the node id, counted in
  * {@link #failures()}, and the loop goes on: this is the project's only catch-all.
  */
@@ -84,6 +85,10 @@ public final class EventLoop implements AutoCloseable {
   private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_BUFFER_BYTES);
   private final byte[] receiveBytes = new byte[RECEIVE_BUFFER_BYTES];
   private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(RECEIVE_BUFFER_BYTES);
+  /** Source and destination addresses converted without allocating (see {@link AddressCache}). */
+  private final AddressCache addresses = new AddressCache();
+  /** Handles one ready key; a field, so that a select allocates neither a lambda nor a selected-key set entry. */
+  private final Consumer<SelectionKey> onReady = this::onReady;
 
   // Written only by the loop thread, read by anyone.
   private volatile long failures;
@@ -368,16 +373,13 @@ public final class EventLoop implements AutoCloseable {
     try {
       while (state == RUNNING) {
         long timeoutNanos = nextTimeoutNanos();
-        int ready;
+        // The consumer variants hand each ready key to onReady directly, without the selected-key set.
         if (!tasks.isEmpty() || timeoutNanos <= 0) {
-          ready = selector.selectNow();
+          selector.selectNow(onReady);
         } else if (timeoutNanos == Long.MAX_VALUE) {
-          ready = selector.select();
+          selector.select(onReady);
         } else {
-          ready = selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
-        }
-        if (ready > 0) {
-          readReadyChannels();
+          selector.select(onReady, Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
         }
         runTasks(MAX_TASKS_PER_ITERATION);
         runDueTimers();
@@ -415,17 +417,17 @@ public final class EventLoop implements AutoCloseable {
     }
   }
 
-  private void readReadyChannels() {
-    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-    while (it.hasNext()) {
-      SelectionKey key = it.next();
-      it.remove();
-      if (key.isValid() && key.isReadable()) {
-        readBatch((NodeChannel) key.attachment(), (DatagramChannel) key.channel());
-      }
+  private void onReady(SelectionKey key) {
+    if (key.isValid() && key.isReadable()) {
+      readBatch((NodeChannel) key.attachment(), (DatagramChannel) key.channel());
     }
   }
 
+  /**
+   * Reads up to {@value #MAX_DATAGRAMS_PER_CHANNEL} datagrams and hands each to the node. Nothing is allocated per
+   * datagram here: one direct receive buffer, one reused byte array the node decodes from (the node keeps no
+   * reference to it), and the sender's {@link Endpoint} from {@link #addresses}.
+   */
   private void readBatch(NodeChannel nc, DatagramChannel channel) {
     for (int i = 0; i < MAX_DATAGRAMS_PER_CHANNEL && !nc.closed; i++) {
       receiveBuffer.clear();
@@ -447,7 +449,7 @@ public final class EventLoop implements AutoCloseable {
       int length = receiveBuffer.remaining();
       receiveBuffer.get(receiveBytes, 0, length);
       try {
-        nc.node.onDatagram(new Endpoint(source.getAddress(), source.getPort()), receiveBytes, 0, length);
+        nc.node.onDatagram(addresses.endpointOf(source), receiveBytes, 0, length);
       } catch (RuntimeException | Error e) {
         failed(nc.nodeId, "onDatagram from " + source, e);
       }
@@ -543,7 +545,7 @@ public final class EventLoop implements AutoCloseable {
     sendBuffer.clear();
     sendBuffer.put(data, offset, length).flip();
     try {
-      if (channel.send(sendBuffer, new InetSocketAddress(to.address(), to.port())) == 0) {
+      if (channel.send(sendBuffer, addresses.socketAddressOf(to)) == 0) {
         sendDrops++;
       }
     } catch (IOException | IllegalArgumentException | SecurityException e) {

@@ -183,7 +183,10 @@ public final class NodeChannel implements Transport {
     if (!ok) {
       floodDrops++;
     }
-    floodGuardTrackedIps = guard.trackedCount();
+    int tracked = guard.trackedCount();
+    if (tracked != floodGuardTrackedIps) {
+      floodGuardTrackedIps = tracked; // a volatile write only when the count changes, not per datagram
+    }
     return ok;
   }
 

@@ -14,6 +14,7 @@ import io.dht.id.NodeId;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -25,15 +26,43 @@ import java.util.OptionalLong;
 public final class KrpcCodec {
   private static final DecodeLimits LIMITS = DecodeLimits.krpc();
 
+  // The fixed parts of a response written by writeResponse, in canonical key order.
+  private static final byte[] IP = ascii("2:ip");
+  private static final byte[] R_D_ID = ascii("1:rd2:id20:");
+  private static final byte[] NODES = ascii("5:nodes");
+  private static final byte[] NODES6 = ascii("6:nodes6");
+  private static final byte[] TOKEN = ascii("5:token");
+  private static final byte[] VALUES_L = ascii("6:valuesl");
+  private static final byte[] E_T = ascii("e1:t");
+  private static final byte[] V = ascii("1:v");
+  private static final byte[] Y_R_E = ascii("1:y1:re");
+
   private KrpcCodec() {}
 
   /**
-   * Decodes one datagram.
+   * Decodes one datagram. The common queries (ping, find_node, get_peers, announce_peer) are read straight from
+   * the bytes by {@link FastQuery}; everything else, and everything that path declines, goes through the bencode
+   * tree ({@link #decodeTree}). Both give the same result for the same bytes.
    *
    * @throws DecodeException when the bytes are not bencode within limits: drop the datagram and count it
    * @throws MalformedMessageException when the bencode is not a KRPC message: answer 203 if it was a query
+   * @throws IndexOutOfBoundsException if the range is not inside {@code data}
    */
   public static Message decode(byte[] data, int offset, int length)
+      throws DecodeException, MalformedMessageException {
+    Objects.checkFromIndexSize(offset, length, data.length);
+    Query fast = FastQuery.tryDecode(data, offset, length);
+    if (fast != null) {
+      return fast;
+    }
+    return decodeTree(data, offset, length);
+  }
+
+  /**
+   * Decodes one datagram through a full bencode tree: the reference path, used for everything {@link FastQuery}
+   * does not decode. Package-private so that tests can compare the two.
+   */
+  static Message decodeTree(byte[] data, int offset, int length)
       throws DecodeException, MalformedMessageException {
     BValue root = Bencode.decode(data, offset, length, LIMITS);
     if (!(root instanceof BDictionary msg)) {
@@ -330,6 +359,153 @@ public final class KrpcCodec {
     return Bencode.encode(msg.build());
   }
 
+  /**
+   * The exact number of bytes {@link #writeResponse} writes for these arguments (its {@code self} is always 20
+   * bytes).
+   */
+  public static int responseLength(
+      BString tid,
+      List<Contact> nodes,
+      List<Contact> nodes6,
+      BString token,
+      List<Endpoint> values,
+      Endpoint requester,
+      BString version) {
+    int n = 1 + R_D_ID.length + NodeId.LENGTH; // "d" ... "1:rd2:id20:" + id
+    if (requester != null) {
+      n += IP.length + stringLength(requester.compactLength());
+    }
+    if (nodes != null) {
+      n += NODES.length + stringLength(compactLength(nodes));
+    }
+    if (nodes6 != null) {
+      n += NODES6.length + stringLength(compactLength(nodes6));
+    }
+    if (token != null) {
+      n += TOKEN.length + stringLength(token.length());
+    }
+    if (values != null) {
+      n += VALUES_L.length + 1;
+      for (int i = 0; i < values.size(); i++) {
+        n += stringLength(values.get(i).compactLength());
+      }
+    }
+    n += E_T.length + stringLength(tid.length());
+    if (version != null) {
+      n += V.length + stringLength(version.length());
+    }
+    return n + Y_R_E.length;
+  }
+
+  /**
+   * Writes a response into {@code dst} at {@code offset} without building a bencode tree: the same bytes as
+   * {@link #encodeResponse} for a body of {@code self} and the given parts, each left out when null ({@code nodes}
+   * and {@code nodes6} as compact node info, {@code values} as one compact peer string per endpoint, written even
+   * when empty). Keys come in their canonical order: {@code ip}, {@code r} ({@code id}, {@code nodes}, {@code
+   * nodes6}, {@code token}, {@code values}), {@code t}, {@code v}, {@code y}. Allocates nothing.
+   *
+   * @return the number of bytes written, {@link #responseLength}
+   * @throws IndexOutOfBoundsException if they do not fit; check {@link #responseLength} first
+   */
+  public static int writeResponse(
+      byte[] dst,
+      int offset,
+      BString tid,
+      NodeId self,
+      List<Contact> nodes,
+      List<Contact> nodes6,
+      BString token,
+      List<Endpoint> values,
+      Endpoint requester,
+      BString version) {
+    int length = responseLength(tid, nodes, nodes6, token, values, requester, version);
+    Objects.checkFromIndexSize(offset, length, dst.length);
+    int p = offset;
+    dst[p++] = 'd';
+    if (requester != null) {
+      p = putLength(dst, put(dst, p, IP), requester.compactLength());
+      p += requester.writeCompact(dst, p);
+    }
+    p = put(dst, p, R_D_ID);
+    self.writeTo(dst, p);
+    p += NodeId.LENGTH;
+    if (nodes != null) {
+      p = putNodes(dst, put(dst, p, NODES), nodes);
+    }
+    if (nodes6 != null) {
+      p = putNodes(dst, put(dst, p, NODES6), nodes6);
+    }
+    if (token != null) {
+      p = putString(dst, put(dst, p, TOKEN), token);
+    }
+    if (values != null) {
+      p = put(dst, p, VALUES_L);
+      for (int i = 0; i < values.size(); i++) {
+        Endpoint e = values.get(i);
+        p = putLength(dst, p, e.compactLength());
+        p += e.writeCompact(dst, p);
+      }
+      dst[p++] = 'e';
+    }
+    p = putString(dst, put(dst, p, E_T), tid);
+    if (version != null) {
+      p = putString(dst, put(dst, p, V), version);
+    }
+    p = put(dst, p, Y_R_E);
+    assert p - offset == length : "wrote " + (p - offset) + " bytes, computed " + length;
+    return length;
+  }
+
+  private static int compactLength(List<Contact> contacts) {
+    int n = 0;
+    for (int i = 0; i < contacts.size(); i++) {
+      n += NodeId.LENGTH + contacts.get(i).endpoint().compactLength();
+    }
+    return n;
+  }
+
+  /** Bytes of a bencoded string of {@code length} bytes: its decimal length, a colon and the bytes. */
+  private static int stringLength(int length) {
+    return decimalDigits(length) + 1 + length;
+  }
+
+  private static int decimalDigits(int n) {
+    int digits = 1;
+    for (int x = n; x >= 10; x /= 10) {
+      digits++;
+    }
+    return digits;
+  }
+
+  private static int put(byte[] dst, int p, byte[] bytes) {
+    System.arraycopy(bytes, 0, dst, p, bytes.length);
+    return p + bytes.length;
+  }
+
+  /** Writes {@code length} in decimal and a colon. */
+  private static int putLength(byte[] dst, int p, int length) {
+    int digits = decimalDigits(length);
+    for (int i = digits - 1, x = length; i >= 0; i--, x /= 10) {
+      dst[p + i] = (byte) ('0' + x % 10);
+    }
+    dst[p + digits] = ':';
+    return p + digits + 1;
+  }
+
+  private static int putString(byte[] dst, int p, BString s) {
+    p = putLength(dst, p, s.length());
+    s.copyTo(dst, p);
+    return p + s.length();
+  }
+
+  private static int putNodes(byte[] dst, int p, List<Contact> contacts) {
+    p = putLength(dst, p, compactLength(contacts));
+    for (int i = 0; i < contacts.size(); i++) {
+      p += contacts.get(i).writeCompact(dst, p);
+    }
+    return p;
+  }
+
   /** Encodes an error reply. */
   public static byte[] encodeError(BString tid, int code, String message, Endpoint requester, BString version) {
     BDictionary.Builder msg =
@@ -367,6 +543,10 @@ public final class KrpcCodec {
       out.add(BString.of(e.toCompact()));
     }
     return new BList(out);
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   /** The client version as the 4 raw bytes of {@code v}. */

@@ -99,6 +99,11 @@ public final class DhtNode {
   private long nextSelfLookup;
   private int maintenanceLookups;
   private boolean closed;
+  /**
+   * Where {@link #replyDirect} writes replies, reused for every one: the {@link Transport} contract forbids keeping
+   * {@code data} after {@code send} returns, and no reply it writes exceeds {@code maxReplyBytes}.
+   */
+  private final byte[] replyBuffer;
 
   // counters
   private long datagramsIn;
@@ -183,6 +188,7 @@ public final class DhtNode {
     this.clock = clock;
     this.random = random;
     this.version = KrpcCodec.version(config.clientVersion());
+    this.replyBuffer = new byte[config.maxReplyBytes()];
     long now = clock.nanos();
     this.table4 = newTable(id, now);
     this.table6 = newTable(id, now);
@@ -522,10 +528,10 @@ public final class DhtNode {
       RoutingTable table = tableFor(from);
       table.onQuery(sender, now);
       // mldht's id-mismatch rule: a known IP with a new id is not believed until the old entry fails to answer
-      table
-          .contactAt(from.address())
-          .filter(known -> !known.id().equals(sender.id()))
-          .ifPresent(known -> pingForTable(known.endpoint(), known.id()));
+      Optional<Contact> atAddress = table.contactAt(from.address());
+      if (atAddress.isPresent() && !atAddress.get().id().equals(sender.id())) {
+        pingForTable(atAddress.get().endpoint(), atAddress.get().id());
+      }
       if (!table.contains(sender.id())
           && pinging.size() < MAX_VERIFICATIONS
           && table.wouldAccept(sender, now)) {
@@ -534,10 +540,10 @@ public final class DhtNode {
     }
     if (query instanceof Query.Ping p) {
       pingsIn++;
-      reply(from, p.transactionId(), BDictionary.builder());
+      replyDirect(from, p.transactionId(), null, null, null, null);
     } else if (query instanceof Query.FindNode f) {
       findNodesIn++;
-      replyWithNodes(from, f.transactionId(), f.target(), f.want(), BDictionary.builder());
+      replyWithNodes(from, f.transactionId(), f.target(), f.want());
     } else if (query instanceof Query.GetPeers g) {
       getPeersIn++;
       answerGetPeers(from, g, now);
@@ -556,7 +562,7 @@ public final class DhtNode {
     } else if (query instanceof Query.Unknown u) {
       unknownQueriesIn++;
       if (u.target().isPresent()) {
-        replyWithNodes(from, u.transactionId(), u.target().get(), u.want(), BDictionary.builder());
+        replyWithNodes(from, u.transactionId(), u.target().get(), u.want());
       } else {
         sendError(from, u.transactionId(), ErrorCode.METHOD_UNKNOWN, "method unknown: " + u.method());
       }
@@ -566,14 +572,37 @@ public final class DhtNode {
   }
 
   private void answerGetPeers(Endpoint from, Query.GetPeers g, long now) {
-    BDictionary.Builder body = BDictionary.builder();
-    body.put("token", tokens.issue(from.address(), g.infoHash(), now));
-    putNodes(body, from, g.infoHash(), g.want());
+    BString token = tokens.issue(from.address(), g.infoHash(), now);
+    long nodesNow = clock.nanos();
+    boolean v6 = from.isIpv6();
+    List<Contact> nodes = g.want().wantsV4(v6) ? table4.closest(g.infoHash(), config.k(), nodesNow) : null;
+    List<Contact> nodes6 = g.want().wantsV6(v6) ? table6.closest(g.infoHash(), config.k(), nodesNow) : null;
     Optional<ScrapeFilter[]> filters = g.scrape() ? peers.scrape(g.infoHash(), now) : Optional.empty();
-    if (filters.isPresent()) {
-      body.put("BFsd", filters.get()[0].toBytes());
-      body.put("BFpe", filters.get()[1].toBytes());
+    if (filters.isEmpty()) {
+      // No bloom filters (the common case): written directly, with the same decisions as the general path below
+      // and its byte-for-byte result, sized arithmetically instead of by trial encodings.
+      BString tid = g.transactionId();
+      if (directReplyLength(from, tid, nodes, nodes6, token, null) > config.maxReplyBytes()) {
+        nodes6 = null;
+        if (directReplyLength(from, tid, nodes, null, token, null) > config.maxReplyBytes()) {
+          nodes = null;
+        }
+      }
+      int base = directReplyLength(from, tid, nodes, nodes6, token, null);
+      List<Endpoint> values = peers.peers(g.infoHash(), valuesRoom(base, v6), v6, g.noSeed(), now);
+      replyDirect(from, tid, nodes, nodes6, token, values.isEmpty() ? null : values);
+      return;
     }
+    BDictionary.Builder body = BDictionary.builder();
+    body.put("token", token);
+    if (nodes != null) {
+      body.put("nodes", KrpcCodec.compactNodes(nodes));
+    }
+    if (nodes6 != null) {
+      body.put("nodes6", KrpcCodec.compactNodes(nodes6));
+    }
+    body.put("BFsd", filters.get()[0].toBytes());
+    body.put("BFpe", filters.get()[1].toBytes());
     // BEP 33: two bloom filters take 530 bytes; drop node lists (IPv6 first) until the reply fits.
     for (String optional : new String[] {"nodes6", "nodes"}) {
       if (KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length
@@ -581,15 +610,21 @@ public final class DhtNode {
         body = without(body, optional);
       }
     }
-    // Fit as many values as the reply budget allows (8 bytes each for IPv4, 20 for IPv6, plus "l" and "e").
     int base = KrpcCodec.encodeResponse(g.transactionId(), id, copy(body), from, version).length;
-    int perValue = from.isIpv6() ? 2 + Endpoint.COMPACT_V6 + 1 : 2 + Endpoint.COMPACT_V4;
-    int room = (config.maxReplyBytes() - base - "6:valuesle".length()) / perValue;
-    List<Endpoint> values = peers.peers(g.infoHash(), room, from.isIpv6(), g.noSeed(), now);
+    List<Endpoint> values = peers.peers(g.infoHash(), valuesRoom(base, v6), v6, g.noSeed(), now);
     if (!values.isEmpty()) {
       body.put("values", KrpcCodec.compactPeers(values));
     }
     reply(from, g.transactionId(), body);
+  }
+
+  /**
+   * How many peers fit in a get_peers reply of {@code base} bytes without {@code values}: 8 bytes each for IPv4
+   * ({@code 6:} and 6 bytes), 21 for IPv6, plus {@code 6:valuesl} and {@code e}.
+   */
+  private int valuesRoom(int base, boolean v6) {
+    int perValue = v6 ? 3 + Endpoint.COMPACT_V6 : 2 + Endpoint.COMPACT_V4;
+    return (config.maxReplyBytes() - base - "6:valuesle".length()) / perValue;
   }
 
   private static BDictionary.Builder without(BDictionary.Builder b, String key) {
@@ -622,7 +657,7 @@ public final class DhtNode {
       return;
     }
     peers.announce(a.infoHash(), new Endpoint(from.address(), port), a.seed(), now);
-    reply(from, a.transactionId(), BDictionary.builder());
+    replyDirect(from, a.transactionId(), null, null, null, null);
   }
 
   // ------------------------------------------------------------------ BEP 44 server
@@ -739,10 +774,13 @@ public final class DhtNode {
     return items.put(item, now) ? 0 : ErrorCode.SERVER;
   }
 
-  private void replyWithNodes(
-      Endpoint from, BString tid, NodeId target, Want want, BDictionary.Builder body) {
-    putNodes(body, from, target, want);
-    reply(from, tid, body);
+  /** A reply with BEP 32's {@code nodes} and/or {@code nodes6} (as {@link #putNodes}), written directly. */
+  private void replyWithNodes(Endpoint from, BString tid, NodeId target, Want want) {
+    long now = clock.nanos();
+    boolean v6 = from.isIpv6();
+    List<Contact> nodes = want.wantsV4(v6) ? table4.closest(target, config.k(), now) : null;
+    List<Contact> nodes6 = want.wantsV6(v6) ? table6.closest(target, config.k(), now) : null;
+    replyDirect(from, tid, nodes, nodes6, null, null);
   }
 
   /** BEP 32: {@code nodes} and/or {@code nodes6}, the k closest of each family asked for. */
@@ -788,6 +826,40 @@ public final class DhtNode {
     if (withinReplyBudget(bytes.length)) {
       send(to, bytes);
     }
+  }
+
+  /**
+   * Sends a reply written straight into {@link #replyBuffer} by {@link KrpcCodec#writeResponse}, without a bencode
+   * tree: byte for byte what {@link #reply(Endpoint, BString, BDictionary.Builder)} sends for a body of our {@code
+   * id} and the given parts (each left out when null), with the same size limit, reply-bytes budget and counters.
+   */
+  private void replyDirect(
+      Endpoint to,
+      BString tid,
+      List<Contact> nodes,
+      List<Contact> nodes6,
+      BString token,
+      List<Endpoint> values) {
+    int length = directReplyLength(to, tid, nodes, nodes6, token, values);
+    if (length > config.maxReplyBytes()) {
+      return; // only an absurd transaction id can do this; an oversized reply is never sent
+    }
+    if (withinReplyBudget(length)) {
+      KrpcCodec.writeResponse(replyBuffer, 0, tid, id, nodes, nodes6, token, values, to, version);
+      datagramsOut++;
+      bytesOut += length;
+      transport.send(to, replyBuffer, 0, length);
+    }
+  }
+
+  private int directReplyLength(
+      Endpoint to,
+      BString tid,
+      List<Contact> nodes,
+      List<Contact> nodes6,
+      BString token,
+      List<Endpoint> values) {
+    return KrpcCodec.responseLength(tid, nodes, nodes6, token, values, to, version);
   }
 
   private void sendError(Endpoint to, BString tid, int code, String text) {

@@ -27,6 +27,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.From;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -620,5 +621,84 @@ class KrpcCodecTest {
     assertThat(r.values()).isEqualTo(peerEndpoints);
     assertThat(r.token()).isEqualTo(Optional.empty());
     assertThat(Bencode.encode(Bencode.decode(wire))).isEqualTo(wire);
+  }
+
+  // ------------------------------------------------------------------ writeResponse
+
+  /**
+   * {@link KrpcCodec#writeResponse} writes exactly what {@link KrpcCodec#encodeResponse} encodes for the same
+   * parts, at any offset, and {@link KrpcCodec#responseLength} is its length: transaction ids of 0 to 64 bytes,
+   * IPv4, IPv6 or no requester, with and without a version, each optional part absent, empty or full.
+   */
+  @Property(tries = 1000)
+  void writeResponseIsEncodeResponseByteForByte(
+      @ForAll @Size(max = 64) byte[] tid,
+      @ForAll @IntRange(min = 0, max = 2) int requesterKind,
+      @ForAll @Size(max = 6) byte[] version,
+      @ForAll boolean withVersion,
+      @ForAll @IntRange(min = -1, max = 8) int nodes,
+      @ForAll @IntRange(min = -1, max = 8) int nodes6,
+      @ForAll @Size(max = 20) byte[] token,
+      @ForAll boolean withToken,
+      @ForAll @IntRange(min = -1, max = 60) int values,
+      @ForAll boolean values6,
+      @ForAll @IntRange(min = 0, max = 7) int offset,
+      @ForAll long seed) {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    Endpoint requester =
+        requesterKind == 0 ? null : requesterKind == 1 ? randomEndpoint(r, false) : randomEndpoint(r, true);
+    List<Contact> n4 = nodes < 0 ? null : randomContacts(r, nodes, false);
+    List<Contact> n6 = nodes6 < 0 ? null : randomContacts(r, nodes6, true);
+    List<Endpoint> peers = values < 0 ? null : new ArrayList<>();
+    for (int i = 0; i < values; i++) {
+      peers.add(randomEndpoint(r, values6));
+    }
+    BString t = BString.of(tid);
+    BString v = withVersion ? BString.of(version) : null;
+    BString tok = withToken ? BString.of(token) : null;
+    NodeId self = NodeId.random(r);
+
+    BDictionary.Builder body = BDictionary.builder();
+    if (n4 != null) {
+      body.put("nodes", KrpcCodec.compactNodes(n4));
+    }
+    if (n6 != null) {
+      body.put("nodes6", KrpcCodec.compactNodes(n6));
+    }
+    if (tok != null) {
+      body.put("token", tok);
+    }
+    if (peers != null) {
+      body.put("values", KrpcCodec.compactPeers(peers));
+    }
+    byte[] expected = KrpcCodec.encodeResponse(t, self, body, requester, v);
+
+    int length = KrpcCodec.responseLength(t, n4, n6, tok, peers, requester, v);
+    assertThat(length).isEqualTo(expected.length);
+    byte[] out = new byte[offset + length + 3];
+    int written = KrpcCodec.writeResponse(out, offset, t, self, n4, n6, tok, peers, requester, v);
+    assertThat(written).isEqualTo(length);
+    assertThat(text(java.util.Arrays.copyOfRange(out, offset, offset + written))).isEqualTo(text(expected));
+    assertThat(java.util.Arrays.copyOfRange(out, offset + written, out.length)).containsOnly(0);
+    byte[] small = new byte[offset + length - 1];
+    assertThatThrownBy(() -> KrpcCodec.writeResponse(small, offset, t, self, n4, n6, tok, peers, requester, v))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  private static Endpoint randomEndpoint(java.util.SplittableRandom r, boolean ipv6) {
+    byte[] address = new byte[ipv6 ? 16 : 4];
+    r.nextBytes(address);
+    if (ipv6) {
+      address[0] = 0x20; // not an IPv4-mapped address
+    }
+    return Endpoint.of(address, 1 + r.nextInt(65535));
+  }
+
+  private static List<Contact> randomContacts(java.util.SplittableRandom r, int n, boolean ipv6) {
+    List<Contact> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new Contact(NodeId.random(r), randomEndpoint(r, ipv6)));
+    }
+    return out;
   }
 }

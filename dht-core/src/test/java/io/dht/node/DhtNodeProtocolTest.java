@@ -5,6 +5,7 @@ import static io.dht.krpc.Wire.decodeDict;
 import static io.dht.krpc.Wire.dict;
 import static io.dht.krpc.Wire.encode;
 import static io.dht.krpc.Wire.list;
+import static io.dht.krpc.Wire.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
@@ -17,14 +18,19 @@ import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.krpc.KrpcCodec;
+import io.dht.krpc.Want;
 import io.dht.krpc.Wire;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.AfterEach;
@@ -482,6 +488,152 @@ class DhtNodeProtocolTest {
     assertThat(f).isNotDone();
     assertThat(node.stats().undecodable()).isEqualTo(1);
     assertStillAnswersPing();
+  }
+
+  // ------------------------------------------------------------------ direct replies
+
+  /**
+   * Ping, find_node and get_peers replies (and announce_peer's) are written directly into a reused buffer; they
+   * must be byte for byte what the general encoder ({@link KrpcCodec#encodeResponse}) makes of the same answer,
+   * computed here as the node computed it before the direct path existed (trial encodings to drop node lists and
+   * to size {@code values}). Transaction ids of 0 to 64 bytes, and some of 600 to 1,000 bytes that force node
+   * lists out or the whole reply away; IPv4 and IPv6 requesters; every {@code want}; 0 to 130 stored peers of
+   * both families; any 4-byte version.
+   */
+  @Property(tries = 150)
+  void directRepliesAreWhatTheGeneralEncoderWrites(
+      @ForAll("tidLengths") int tidLength,
+      @ForAll @IntRange(min = 0, max = 3) int method,
+      @ForAll boolean ipv6,
+      @ForAll @IntRange(min = 0, max = 4) int wantChoice,
+      @ForAll boolean noSeed,
+      @ForAll @IntRange(min = 0, max = 130) int storedPeers,
+      @ForAll @Size(min = 4, max = 4) byte[] version,
+      @ForAll long seed) {
+    String v = new String(version, java.nio.charset.StandardCharsets.ISO_8859_1);
+    node = newNode(config().toBuilder().clientVersion(v).build().withPeerStoreLimits(500, 10));
+    SplittableRandom r = new SplittableRandom(seed);
+    fillRoutingTables(12);
+    List<Endpoint> announced = new ArrayList<>();
+    for (int i = 0; i < storedPeers; i++) {
+      Endpoint peer =
+          i % 3 == 0
+              ? Endpoint.parse("[2001:db8:eeee::" + Integer.toHexString(i + 1) + "]:" + (2000 + i))
+              : Endpoint.parse("100.99." + (i / 200) + "." + (i % 200 + 1) + ":" + (2000 + i));
+      announce(peer, INFO_HASH, 3000 + i, false, tokenFor(peer, INFO_HASH));
+      announced.add(new Endpoint(peer.address(), 3000 + i));
+    }
+    Endpoint from = ipv6 ? CAROL6 : ALICE;
+    BString tid = BString.of(Wire.filler(tidLength, r.nextInt(100)));
+    NodeId target = r.nextBoolean() ? INFO_HASH : NodeId.random(r);
+    Object[] wants = {null, list("n4"), list("n6"), list("n4", "n6"), list("x")};
+    Object want = wants[wantChoice];
+    List<Object> args = new ArrayList<>();
+    if (want != null) {
+      args.addAll(List.of("want", want));
+    }
+    if (noSeed) {
+      args.addAll(List.of("noseed", 1));
+    }
+    String name = new String[] {"ping", "find_node", "get_peers", "announce_peer"}[method];
+    if (method == 1) {
+      args.addAll(List.of("target", target.toBytes()));
+    } else if (method >= 2) {
+      args.addAll(List.of("info_hash", target.toBytes()));
+    }
+    if (method == 3) {
+      args.addAll(List.of("port", 4000, "token", tokenFor(from, target)));
+    }
+    int mark = sent.size();
+    now += MS;
+    byte[] q = encode(query(name, tid, args.toArray()));
+    node.onDatagram(from, q, 0, q.length);
+    List<Sent> replies = new ArrayList<>();
+    for (Sent s : sent.subList(mark, sent.size())) {
+      if (s.to().equals(from) && !s.type().equals("q")) {
+        replies.add(s);
+      }
+    }
+
+    // the reference: the general encoder, with the decisions the node made before it wrote replies directly
+    BString ourVersion = BString.of(version);
+    boolean v6 = from.isIpv6();
+    Want w = want == null ? Want.SAME_FAMILY : wantChoice == 1 ? Want.N4 : wantChoice == 2 ? Want.N6
+        : wantChoice == 3 ? Want.BOTH : Want.SAME_FAMILY;
+    BDictionary.Builder body = BDictionary.builder();
+    if (method == 2) {
+      assertThat(replies).hasSizeLessThanOrEqualTo(1);
+      BString token = tokenIn(replies, tid, from);
+      body.put("token", token);
+    }
+    if (method == 1 || method == 2) {
+      if (w.wantsV4(v6)) {
+        body.put("nodes", KrpcCodec.compactNodes(node.routingTable().closest(target, 8, now)));
+      }
+      if (w.wantsV6(v6)) {
+        body.put("nodes6", KrpcCodec.compactNodes(node.routingTable6().closest(target, 8, now)));
+      }
+    }
+    if (method == 2) {
+      for (String optional : new String[] {"nodes6", "nodes"}) {
+        if (encodedLength(tid, body, from, ourVersion) > 1024) {
+          body = withoutKey(body, optional);
+        }
+      }
+      int room = (1024 - encodedLength(tid, body, from, ourVersion) - 10) / (v6 ? 21 : 8);
+      List<Endpoint> values = new ArrayList<>();
+      for (int i = announced.size() - 1; i >= 0 && values.size() < room; i--) {
+        if (target.equals(INFO_HASH) && announced.get(i).isIpv6() == v6) {
+          values.add(announced.get(i));
+        }
+      }
+      if (!values.isEmpty()) {
+        body.put("values", KrpcCodec.compactPeers(values));
+      }
+    }
+    byte[] expected = KrpcCodec.encodeResponse(tid, ID, body, from, ourVersion);
+    if (expected.length > 1024) {
+      assertThat(replies).as("an oversized reply is never sent").isEmpty();
+    } else {
+      assertThat(replies).hasSize(1);
+      assertThat(text(replies.get(0).data())).isEqualTo(text(expected));
+    }
+    assertThat(node.stats().internalErrors()).isZero();
+  }
+
+  @Provide
+  Arbitrary<Integer> tidLengths() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(10, Arbitraries.integers().between(0, 64)),
+        Tuple.of(1, Arbitraries.integers().between(600, 1000)));
+  }
+
+  /** The token of a get_peers reply (the node's own, checked separately), or any when there is no reply. */
+  private static BString tokenIn(List<Sent> replies, BString tid, Endpoint from) {
+    if (replies.isEmpty()) {
+      return BString.of(new byte[8]);
+    }
+    BDictionary reply = replies.get(0).dict();
+    assertThat(reply.getString("t")).isEqualTo(tid);
+    BString token = body(reply).getString("token");
+    assertThat(token).as("token to %s", from).isNotNull();
+    return token;
+  }
+
+  private static int encodedLength(BString tid, BDictionary.Builder body, Endpoint to, BString version) {
+    BDictionary.Builder copy = BDictionary.builder();
+    body.build().entries().forEach(copy::put);
+    return KrpcCodec.encodeResponse(tid, ID, copy, to, version).length;
+  }
+
+  private static BDictionary.Builder withoutKey(BDictionary.Builder body, String key) {
+    BDictionary.Builder out = BDictionary.builder();
+    body.build().entries().forEach((k, v) -> {
+      if (!k.asUtf8().equals(key)) {
+        out.put(k, v);
+      }
+    });
+    return out;
   }
 
   @Property(tries = 300)
