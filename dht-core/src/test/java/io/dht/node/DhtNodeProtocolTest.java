@@ -281,6 +281,8 @@ class DhtNodeProtocolTest {
     assertThat(s.errorsInByCode().total()).isEqualTo(1);
     assertThat(s.errorsInByCode().asMap()).containsEntry("202", 1L).containsEntry("other", 0L).hasSize(10);
     assertThat(s.uptimeNanos()).isEqualTo(now - created);
+    // every datagram out is a query, a response or an error
+    assertThat(s.queriesOut() + s.responsesOut() + s.errorsSent()).isEqualTo(s.datagramsOut()).isEqualTo(sent.size());
   }
 
   @Test
