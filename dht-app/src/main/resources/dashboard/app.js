@@ -343,7 +343,7 @@
     });
     const legend = svg("text", { x: left + 40, y: top + 14 }, root);
     legend.textContent = l.perRoundRecorded
-      ? "purple: start set · green: replied (ringed: in the result) · red: timed out · orange: failed · thick line: closest so far · thin lines: who told us of whom"
+      ? "purple: start set · green: replied (ringed: in the result) · red: timed out · orange: failed · thick: closest so far · thin: learned from"
       : "purple: start set · green: the result";
     root.dataset.lookupId = l.id;
     root.dataset.points = points;
