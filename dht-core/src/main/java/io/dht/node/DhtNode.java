@@ -35,6 +35,7 @@ import io.dht.storage.TokenIssuer;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -127,9 +128,11 @@ public final class DhtNode {
   private long itemPutsIn;
   private long repliesDropped;
   private long samplesIn;
-  /** Queries sent, by method: {@link #methodSlot}. */
+  /**
+   * Queries sent, by method: {@link #methodSlot}. Responses sent are not counted: every datagram out is a query, a
+   * response or an error, so they are {@code datagramsOut} minus the other two (whichever path writes them).
+   */
   private final long[] queriesOut = new long[8];
-  private long responsesOut;
   private final long[] errorsInByCode = new long[ErrorCounts.SLOTS];
   private final long[] errorsSentByCode = new long[ErrorCounts.SLOTS];
   private final long startedNanos;
@@ -793,7 +796,6 @@ public final class DhtNode {
       return; // only an absurd transaction id can do this; an oversized reply is never sent
     }
     if (withinReplyBudget(bytes.length)) {
-      responsesOut++;
       send(to, bytes);
     }
   }
@@ -1815,7 +1817,7 @@ public final class DhtNode {
         queriesOut[4],
         queriesOut[5],
         queriesOut[6],
-        responsesOut,
+        datagramsOut - Arrays.stream(queriesOut).sum() - errorsSent,
         samplesIn,
         ErrorCounts.of(errorsInByCode),
         ErrorCounts.of(errorsSentByCode),

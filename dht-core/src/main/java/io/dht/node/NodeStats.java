@@ -42,7 +42,8 @@ package io.dht.node;
  * @param itemGetsOut BEP 44 get queries sent
  * @param itemPutsOut BEP 44 put queries sent
  * @param samplesOut BEP 51 sample_infohashes queries sent
- * @param responsesOut responses sent to queries (errors not included)
+ * @param responsesOut responses sent to queries (errors not included): the datagrams out that are neither queries nor
+ *     errors
  * @param samplesIn BEP 51 sample_infohashes queries received
  * @param errorsInByCode {@code errorsIn} by KRPC error code
  * @param errorsSentByCode {@code errorsSent} by KRPC error code
