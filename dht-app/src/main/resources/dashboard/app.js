@@ -129,6 +129,8 @@
     ["datagramsIn", "datagrams in"], ["datagramsOut", "datagrams out"], ["pingsIn", "ping"],
     ["findNodesIn", "find_node"], ["getPeersIn", "get_peers"], ["announcesIn", "announce_peer"],
     ["itemGetsIn", "get (BEP 44)"], ["itemPutsIn", "put (BEP 44)"], ["responsesIn", "responses"],
+    ["pingsOut", "ping sent"], ["findNodesOut", "find_node sent"], ["getPeersOut", "get_peers sent"],
+    ["responsesOut", "responses sent"],
     ["errorsIn", "errors received"], ["errorsSent", "errors sent"], ["timeouts", "timeouts"],
     ["queriesThrottled", "throttled"],
   ];
@@ -312,30 +314,44 @@
     });
     svg("polyline", { points: best.map((p) => p.join(",")).join(" "), class: "best" }, root);
     const closest = new Set((l.closest || []).map((c) => c.id));
+    // where each queried node is drawn, then a thin line from the node that told us of a contact to the contact
+    const at = new Map();
+    const place = (s, c, j) => [x(s.round) + ((j % 7) - 3) * 4, y(c.log2Distance)];
+    steps.forEach((s) => s.contacts.forEach((c, j) => { if (c.outcome) at.set(c.id, place(s, c, j)); }));
+    let edges = 0;
+    steps.forEach((s) => s.contacts.forEach((c, j) => {
+      const from = c.learnedFrom && at.get(c.learnedFrom.id);
+      if (!from) return;
+      const [cx, cy] = place(s, c, j);
+      const line = svg("line", { x1: from[0], y1: from[1], x2: cx, y2: cy, class: "learned" }, root);
+      svg("title", {}, line).textContent = c.learnedFrom.id + " told us of " + c.id;
+      edges++;
+    }));
     let points = 0;
     steps.forEach((s) => {
       s.contacts.forEach((c, j) => {
-        const jitter = ((j % 7) - 3) * 4;
         const cls = s.round === 0 && !c.outcome ? "start"
           : !c.outcome || c.outcome === "replied" ? "answered" : c.outcome.replace("_", "-");
-        const cx = x(s.round) + jitter, cy = y(c.log2Distance);
+        const [cx, cy] = place(s, c, j);
         if (c.outcome && closest.has(c.id)) svg("circle", { cx: cx, cy: cy, r: 8, class: "result-ring" }, root);
         const dot = svg("circle", { cx: cx, cy: cy, r: 5, class: "contact-point " + cls }, root);
         svg("title", {}, dot).textContent = c.id + " " + c.address + " distance 2^" + c.log2Distance +
-          (c.outcome ? " · " + c.outcome + (c.rttMillis !== null && c.rttMillis !== undefined ? " in " + c.rttMillis + " ms" : "") : "");
+          (c.outcome ? " · " + c.outcome + (c.rttMillis !== null && c.rttMillis !== undefined ? " in " + c.rttMillis + " ms" : "") : "") +
+          (c.learnedFrom ? " · learned from " + c.learnedFrom.id : c.outcome ? " · from our routing table" : "");
         points++;
       });
     });
     const legend = svg("text", { x: left + 40, y: top + 14 }, root);
     legend.textContent = l.perRoundRecorded
-      ? "purple: start set · green: replied (ringed: in the result) · red: timed out · orange: failed · line: closest so far"
+      ? "purple: start set · green: replied (ringed: in the result) · red: timed out · orange: failed · thick: closest so far · thin: learned from"
       : "purple: start set · green: the result";
     root.dataset.lookupId = l.id;
     root.dataset.points = points;
+    root.dataset.edges = edges;
     text("lookup-summary", "#" + l.id + " " + l.kind + " of " + l.target + " by node " + l.node + ": " + l.rounds +
       " rounds, " + l.messagesSent + " queries, " + l.responses + " replies, " + l.timeouts + " timeouts, " +
       l.durationMillis + " ms");
-    text("lookup-note", l.perRoundRecorded ? "Each round: the nodes asked (learned from the previous round's replies), at their XOR distance to the target." : "Note: " + l.note + ".");
+    text("lookup-note", l.perRoundRecorded ? "Each round: the nodes asked (learned from the previous round's replies; hover a dot to see who told us of it), at their XOR distance to the target." : "Note: " + l.note + ".");
   }
 
   function wireLookupForm() {

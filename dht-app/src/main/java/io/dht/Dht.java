@@ -10,6 +10,7 @@ import io.dht.item.Item;
 import io.dht.item.MutableItem;
 import io.dht.keys.SigningKeyPair;
 import io.dht.node.AnnounceResult;
+import io.dht.node.CompletedLookups;
 import io.dht.node.DhtConfig;
 import io.dht.node.DhtException;
 import io.dht.node.DhtNode;
@@ -32,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -90,6 +92,7 @@ public final class Dht implements AutoCloseable {
   private final List<Endpoint> bootstrapSeeds;
   private final Duration saveInterval;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Instant startedAt = Instant.now();
   private EventLoop.Timer saveTimer; // loop-owned
 
   private Dht(
@@ -202,6 +205,19 @@ public final class Dht implements AutoCloseable {
 
   public CompletableFuture<NodeStats> stats() {
     return call(node -> CompletableFuture.completedFuture(node.stats()));
+  }
+
+  /** When this node started (wall clock); its uptime is {@link NodeStats#uptimeNanos()}, on the node's own clock. */
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /**
+   * The lookups the node completed (its own upkeep included: bootstrap, bucket refreshes, item checks) with a
+   * sequence number of at least {@code seq}; start at 0 and pass {@link CompletedLookups#nextSeq()} next time.
+   */
+  public CompletableFuture<CompletedLookups> completedLookupsSince(long seq) {
+    return call(node -> CompletableFuture.completedFuture(node.completedLookupsSince(seq)));
   }
 
   /**

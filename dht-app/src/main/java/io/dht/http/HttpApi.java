@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -85,11 +84,7 @@ public final class HttpApi implements AutoCloseable {
     this.nodes = b.nodes;
     this.metrics = new DhtMetrics(b.nodes);
     LookupLog log = b.lookups != null ? b.lookups : new LookupLog();
-    log.onRecord(
-        r ->
-            metrics.recordLookup(
-                r.node(), r.kind(), r.result().rounds(), r.result().messagesSent(), r.result().durationNanos()));
-    this.api = new NodeApi(b.nodes, log, b.timeout, b.keysDir, b.startedAt);
+    this.api = new NodeApi(b.nodes, log, b.timeout, b.keysDir);
     this.server = HttpServer.create(b.bind, 64);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
@@ -208,7 +203,6 @@ public final class HttpApi implements AutoCloseable {
     private Optional<String> token = Optional.empty();
     private Duration timeout = DEFAULT_TIMEOUT;
     private Optional<Path> keysDir = Optional.empty();
-    private Instant startedAt = Instant.now();
     private LookupLog lookups;
 
     private Builder(List<Dht> nodes) {
@@ -248,12 +242,6 @@ public final class HttpApi implements AutoCloseable {
     /** Where {@code POST /api/items} finds the key files of mutable items ({@code NAME.key}); default none. */
     public Builder keysDir(Path dir) {
       this.keysDir = Optional.ofNullable(dir);
-      return this;
-    }
-
-    /** When the node started, for {@code uptimeSeconds}; default now. */
-    public Builder startedAt(Instant at) {
-      this.startedAt = at;
       return this;
     }
 

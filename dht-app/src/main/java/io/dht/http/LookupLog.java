@@ -18,9 +18,9 @@ import java.util.function.Consumer;
  * no protocol state lives here).
  *
  * <p>A record holds what the core reports in {@link LookupResult} (rounds, messages, responses, timeouts, duration
- * and the k closest nodes that answered) plus the <em>start set</em>: the k contacts of our routing table closest
- * to the target just before the lookup began, which is what the lookup queries first. The core does not yet
- * record the rounds in between (who was asked in which round, who answered); see {@code docs/operations.md}.
+ * and the k closest nodes that answered, and its trace: every query with its round, outcome, times and the node
+ * that told us of the contact asked) plus the <em>start set</em>: the k contacts of our routing table closest to the
+ * target just before the lookup began, which is what the lookup queries first.
  */
 public final class LookupLog {
   public static final int CAPACITY = 100;

@@ -16,6 +16,7 @@ import io.dht.node.AnnounceResult;
 import io.dht.node.DhtConfig;
 import io.dht.node.DhtException;
 import io.dht.node.DurabilityStats;
+import io.dht.node.ErrorCounts;
 import io.dht.node.LookupResult;
 import io.dht.node.NodeClosedException;
 import io.dht.node.NodeStats;
@@ -73,17 +74,15 @@ final class NodeApi {
   private final LookupLog lookups;
   private final Duration timeout;
   private final Optional<Path> keysDir;
-  private final Instant startedAt;
   private final Semaphore inFlight = new Semaphore(HttpApi.MAX_LOOKUPS_IN_FLIGHT);
   private final SecureRandom random = new SecureRandom();
   private volatile String httpAddress = "";
 
-  NodeApi(List<Dht> nodes, LookupLog lookups, Duration timeout, Optional<Path> keysDir, Instant startedAt) {
+  NodeApi(List<Dht> nodes, LookupLog lookups, Duration timeout, Optional<Path> keysDir) {
     this.nodes = List.copyOf(nodes);
     this.lookups = lookups;
     this.timeout = timeout;
     this.keysDir = keysDir;
-    this.startedAt = startedAt;
   }
 
   void httpAddress(String uri) {
@@ -113,7 +112,6 @@ final class NodeApi {
     NodeStats s = await(dht.stats(), "node stats");
     DurabilityStats d = await(dht.durabilityStats(), "durability stats");
     Optional<InetAddress> external = await(dht.externalAddress(), "external address");
-    long uptime = Math.max(0, Duration.between(startedAt, Instant.now()).toSeconds());
     return obj(
         "id", dht.id().toString(),
         "index", i,
@@ -123,8 +121,8 @@ final class NodeApi {
                 "udp", dht.localEndpoint().toString(),
                 "external", external.map(InetAddress::getHostAddress).orElse(null),
                 "http", httpAddress),
-        "startedAt", startedAt.toString(),
-        "uptimeSeconds", uptime,
+        "startedAt", dht.startedAt().toString(),
+        "uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(s.uptimeNanos()),
         "routingTable", obj("contacts", s.routingTableSize(), "depth", s.buckets()),
         "storedPeers", s.storedPeers(),
         "infoHashes", s.infoHashes(),
@@ -140,7 +138,7 @@ final class NodeApi {
     return obj(
         "node", i,
         "atMillis", System.currentTimeMillis(),
-        "uptimeSeconds", Math.max(0, Duration.between(startedAt, Instant.now()).toSeconds()),
+        "uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(s.uptimeNanos()),
         "stats", record(s),
         "durability", record(d));
   }
@@ -464,6 +462,7 @@ final class NodeApi {
         c.put("outcome", q.outcome().name().toLowerCase(Locale.ROOT));
         c.put("sentMillis", millis(q.sentNanos() - t0));
         c.put("rttMillis", q.outcome() == LookupStep.Outcome.PENDING ? null : millis(q.doneNanos() - q.sentNanos()));
+        c.put("learnedFrom", q.learnedFrom().map(from -> contact(from, r.target())).orElse(null));
         byRound.computeIfAbsent(q.round(), k -> new ArrayList<>()).add(c);
         int[] n = replies.computeIfAbsent(q.round(), k -> new int[2]);
         n[0]++;
@@ -644,7 +643,8 @@ final class NodeApi {
     Map<String, Object> out = new LinkedHashMap<>();
     for (RecordComponent c : r.getClass().getRecordComponents()) {
       try {
-        out.put(c.getName(), c.getAccessor().invoke(r));
+        Object value = c.getAccessor().invoke(r);
+        out.put(c.getName(), value instanceof ErrorCounts e ? e.asMap() : value);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getSimpleName(), e);
       }

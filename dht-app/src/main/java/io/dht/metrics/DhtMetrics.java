@@ -2,7 +2,10 @@ package io.dht.metrics;
 
 import io.dht.Dht;
 import io.dht.id.NodeId;
+import io.dht.node.CompletedLookups;
 import io.dht.node.DurabilityStats;
+import io.dht.node.ErrorCounts;
+import io.dht.node.LookupPurpose;
 import io.dht.node.NodeStats;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -28,8 +31,10 @@ import java.util.function.ToDoubleFunction;
  * thread of its own: the caller's thread waits, the loops only copy counters.
  *
  * <p>Meters carry a {@code node} tag (the node's index) only when there are several nodes ({@code dht swarm}).
- * Lookup rounds and durations are recorded by {@link #recordLookup} for the lookups the HTTP API (or the swarm) runs;
- * the core does not report them for its own background lookups.
+ * Lookup rounds, queries and durations come from the core's record of completed lookups ({@link
+ * Dht#completedLookupsSince}), every purpose included (the owner's find_node, get_peers, announce, get and put, and
+ * the node's own bootstrap, bucket refreshes and item checks), tagged {@code kind}; each {@link #refresh} records
+ * the lookups completed since the previous one.
  */
 public final class DhtMetrics {
   /** How long {@link #scrape()} waits for a node's snapshot. */
@@ -39,12 +44,15 @@ public final class DhtMetrics {
   private final List<Dht> nodes;
   private final Snapshot[] snapshots;
   private final boolean tagged;
+  /** Per node: the sequence number of the next completed lookup to record (guarded by {@code this}). */
+  private final long[] lookupCursors;
 
   /** Values of one node, replaced wholesale by {@link #refresh}. */
   private static final class Snapshot {
     volatile NodeStats stats;
     volatile DurabilityStats durability;
     volatile int[] byReplicas = new int[0]; // index r+1: items with r replicas; index 0: not yet checked
+    volatile long lookupsMissed;
   }
 
   public DhtMetrics(List<Dht> nodes) {
@@ -54,9 +62,20 @@ public final class DhtMetrics {
     this.nodes = List.copyOf(nodes);
     this.snapshots = new Snapshot[nodes.size()];
     this.tagged = nodes.size() > 1;
+    this.lookupCursors = new long[nodes.size()];
     for (int i = 0; i < snapshots.length; i++) {
       snapshots[i] = new Snapshot();
       register(i, snapshots[i], k(nodes.get(i)));
+      Dht dht = nodes.get(i);
+      FunctionCounter.builder("dht.flood.drops", dht, Dht::floodDrops)
+          .description("datagrams dropped unread by the event loop's per-IP flood guard")
+          .tags(tags(i))
+          .register(registry);
+      for (LookupPurpose p : LookupPurpose.values()) {
+        lookupTimer(i, p);
+        lookupRounds(i, p);
+        lookupMessages(i, p);
+      }
     }
   }
 
@@ -92,10 +111,29 @@ public final class DhtMetrics {
     counter("dht.messages.in", in, t.and("type", "announce_peer"), s, NodeStats::announcesIn);
     counter("dht.messages.in", in, t.and("type", "get"), s, NodeStats::itemGetsIn);
     counter("dht.messages.in", in, t.and("type", "put"), s, NodeStats::itemPutsIn);
+    counter("dht.messages.in", in, t.and("type", "sample_infohashes"), s, NodeStats::samplesIn);
     counter("dht.messages.in", in, t.and("type", "unknown"), s, NodeStats::unknownQueriesIn);
     counter("dht.messages.in", in, t.and("type", "response"), s, NodeStats::responsesIn);
     counter("dht.messages.in", in, t.and("type", "error"), s, NodeStats::errorsIn);
-    counter("dht.errors.sent", "KRPC error replies sent (201-205)", t, s, NodeStats::errorsSent);
+    String out = "KRPC messages sent, by type (queries by method, then responses and errors to others' queries)";
+    counter("dht.messages.out", out, t.and("type", "ping"), s, NodeStats::pingsOut);
+    counter("dht.messages.out", out, t.and("type", "find_node"), s, NodeStats::findNodesOut);
+    counter("dht.messages.out", out, t.and("type", "get_peers"), s, NodeStats::getPeersOut);
+    counter("dht.messages.out", out, t.and("type", "announce_peer"), s, NodeStats::announcesOut);
+    counter("dht.messages.out", out, t.and("type", "get"), s, NodeStats::itemGetsOut);
+    counter("dht.messages.out", out, t.and("type", "put"), s, NodeStats::itemPutsOut);
+    counter("dht.messages.out", out, t.and("type", "sample_infohashes"), s, NodeStats::samplesOut);
+    counter("dht.messages.out", out, t.and("type", "response"), s, NodeStats::responsesOut);
+    counter("dht.messages.out", out, t.and("type", "error"), s, NodeStats::errorsSent);
+    String errors = "KRPC errors by direction (in: replies to our queries, out: sent to others) and code";
+    for (int code : ErrorCounts.CODES) {
+      String c = Integer.toString(code);
+      counter("dht.errors", errors, t.and("direction", "in", "code", c), s, x -> x.errorsInByCode().count(code));
+      counter("dht.errors", errors, t.and("direction", "out", "code", c), s, x -> x.errorsSentByCode().count(code));
+    }
+    counter("dht.errors", errors, t.and("direction", "in", "code", "other"), s, x -> x.errorsInByCode().other());
+    counter("dht.errors", errors, t.and("direction", "out", "code", "other"), s, x -> x.errorsSentByCode().other());
+    counter("dht.errors.sent", "KRPC error replies sent, all codes", t, s, NodeStats::errorsSent);
     counter("dht.invalid.tokens", "announces and puts refused for a bad token", t, s, NodeStats::invalidTokens);
     counter("dht.undecodable", "datagrams dropped as invalid bencode or KRPC", t, s, NodeStats::undecodable);
     counter("dht.unsolicited", "replies matching no outstanding query", t, s, NodeStats::unsolicited);
@@ -113,6 +151,15 @@ public final class DhtMetrics {
     gauge("dht.stored.infohashes", "info-hashes with announced peers", t, s, NodeStats::infoHashes);
     gauge("dht.stored.peers", "announced peers stored", t, s, NodeStats::storedPeers);
     gauge("dht.stored.items", "BEP 44 items held for others", t, s, NodeStats::storedItems);
+    Gauge.builder("dht.uptime", s, x -> x.stats == null ? 0 : x.stats.uptimeNanos() / 1e9)
+        .description("time since the node started (its own clock)")
+        .baseUnit("seconds")
+        .tags(t)
+        .register(registry);
+    FunctionCounter.builder("dht.lookups.unrecorded", s, x -> x.lookupsMissed)
+        .description("completed lookups not in dht_lookup_* because scrapes were too far apart")
+        .tags(t)
+        .register(registry);
 
     durabilityCounter("dht.items.checked", "replication checks of held items", t, s, DurabilityStats::itemsChecked);
     durabilityCounter("dht.repair.puts", "puts sent to close nodes missing a copy", t, s, DurabilityStats::repairPutsSent);
@@ -169,31 +216,43 @@ public final class DhtMetrics {
         .register(registry);
   }
 
-  /**
-   * Records a lookup the API or the swarm ran: its duration, rounds and queries sent, by {@code kind} ({@code
-   * find_node}, {@code get_peers}, {@code announce}, {@code get}, {@code put}).
-   */
-  public void recordLookup(int node, String kind, int rounds, int messagesSent, long durationNanos) {
-    Tags t = tags(node).and("kind", kind);
-    Timer.builder("dht.lookup.duration")
-        .description("duration of lookups run through the API")
-        .tags(t)
-        .register(registry)
-        .record(Duration.ofNanos(durationNanos));
-    DistributionSummary.builder("dht.lookup.rounds")
-        .description("rounds (longest chain of dependent queries) of lookups run through the API")
-        .tags(t)
-        .register(registry)
-        .record(rounds);
-    DistributionSummary.builder("dht.lookup.messages")
-        .description("queries sent by lookups run through the API")
-        .tags(t)
-        .register(registry)
-        .record(messagesSent);
+  private Timer lookupTimer(int node, LookupPurpose p) {
+    return Timer.builder("dht.lookup.duration")
+        .description("duration of completed lookups, by kind (the owner's and the node's own)")
+        .tags(tags(node).and("kind", p.label()))
+        .register(registry);
   }
 
-  /** Asks every node for fresh snapshots, waiting at most {@link #REFRESH_TIMEOUT} in all. */
-  public void refresh() {
+  private DistributionSummary lookupRounds(int node, LookupPurpose p) {
+    return DistributionSummary.builder("dht.lookup.rounds")
+        .description("rounds (longest chain of dependent queries) of completed lookups, by kind")
+        .tags(tags(node).and("kind", p.label()))
+        .register(registry);
+  }
+
+  private DistributionSummary lookupMessages(int node, LookupPurpose p) {
+    return DistributionSummary.builder("dht.lookup.messages")
+        .description("queries sent by completed lookups, by kind")
+        .tags(tags(node).and("kind", p.label()))
+        .register(registry);
+  }
+
+  /** Records the lookups node {@code i} completed since the last call (the caller holds {@code this}). */
+  private void recordLookups(int i, CompletedLookups done) {
+    for (CompletedLookups.Sample l : done.lookups()) {
+      lookupTimer(i, l.purpose()).record(Duration.ofNanos(l.durationNanos()));
+      lookupRounds(i, l.purpose()).record(l.rounds());
+      lookupMessages(i, l.purpose()).record(l.messagesSent());
+    }
+    snapshots[i].lookupsMissed += done.missed();
+    lookupCursors[i] = done.nextSeq();
+  }
+
+  /**
+   * Asks every node for fresh snapshots and the lookups it completed since the last refresh, waiting at most {@link
+   * #REFRESH_TIMEOUT} in all. Concurrent scrapes take turns (each lookup is recorded once).
+   */
+  public synchronized void refresh() {
     long deadline = System.nanoTime() + REFRESH_TIMEOUT.toNanos();
     int n = nodes.size();
     @SuppressWarnings("unchecked")
@@ -202,7 +261,10 @@ public final class DhtMetrics {
     CompletableFuture<DurabilityStats>[] durability = new CompletableFuture[n];
     @SuppressWarnings("unchecked")
     CompletableFuture<Map<NodeId, Integer>>[] replicas = new CompletableFuture[n];
+    @SuppressWarnings("unchecked")
+    CompletableFuture<CompletedLookups>[] lookups = new CompletableFuture[n];
     for (int i = 0; i < n; i++) {
+      lookups[i] = nodes.get(i).completedLookupsSince(lookupCursors[i]);
       stats[i] = nodes.get(i).stats();
       durability[i] = nodes.get(i).durabilityStats();
       replicas[i] = nodes.get(i).replicaCounts();
@@ -216,6 +278,10 @@ public final class DhtMetrics {
       DurabilityStats d = await(durability[i], deadline);
       if (d != null) {
         s.durability = d;
+      }
+      CompletedLookups done = await(lookups[i], deadline);
+      if (done != null) {
+        recordLookups(i, done);
       }
       Map<NodeId, Integer> r = await(replicas[i], deadline);
       if (r != null) {

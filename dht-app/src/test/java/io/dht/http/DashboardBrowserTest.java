@@ -108,6 +108,20 @@ class DashboardBrowserTest {
         assertThat(points).isGreaterThanOrEqualTo(2);
         assertThat((Long) browser.script("return document.querySelectorAll('#lookup-svg circle.start').length")).isPositive();
         assertThat((Long) browser.script("return document.querySelectorAll('#lookup-svg circle.answered').length")).isPositive();
+        // a thin line per contact learned from another node's reply (learnedFrom), as many as the JSON names
+        Object drawnId = browser.script("return document.getElementById('lookup-svg').dataset.lookupId");
+        long learned = 0;
+        for (Object step : (List<?>) http.get("/api/lookups/" + drawnId).json().get("steps")) {
+          for (Object c : (List<?>) ((Map<?, ?>) step).get("contacts")) {
+            Object from = ((Map<?, ?>) c).get("learnedFrom");
+            if (from != null && from != Json.NULL) {
+              learned++;
+            }
+          }
+        }
+        assertThat((Long) browser.script("return document.querySelectorAll('#lookup-svg line.learned').length"))
+            .isEqualTo(learned)
+            .isEqualTo((Long) browser.script("return Number(document.getElementById('lookup-svg').dataset.edges)"));
         // the stored items and message rates panels filled in, and nothing failed
         browser.waitFor("stored items summary", "return document.getElementById('items-summary').textContent", s -> ((String) s).contains("held"));
         browser.waitFor("rates", "return document.querySelectorAll('#rates-table tbody tr').length", n -> ((Long) n) > 5);

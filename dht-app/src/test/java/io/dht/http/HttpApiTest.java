@@ -3,16 +3,23 @@ package io.dht.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dht.Dht;
+import io.dht.RawKrpc;
+import io.dht.bencode.BDictionary;
 import io.dht.bencode.BString;
 import io.dht.bencode.Bencode;
+import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.Sha1;
 import io.dht.keys.SigningKeyPair;
+import io.dht.node.DhtConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,10 +50,14 @@ class HttpApiTest {
   private HttpApi guarded;
   private Http http;
   private SigningKeyPair alice;
+  private Instant beforeSwarm;
+  private Instant beforeServers;
 
   @BeforeAll
   void start() throws Exception {
+    beforeSwarm = Instant.now();
     swarm = ApiSwarm.start(10, 10);
+    beforeServers = Instant.now();
     alice = SigningKeyPair.generate();
     alice.save(keys.resolve("alice.key"));
     Files.writeString(keys.resolve("broken.key"), "ed25519-seed nothex\n");
@@ -103,7 +114,11 @@ class HttpApiTest {
     Map<String, Object> addresses = (Map<String, Object>) n.get("addresses");
     assertThat(addresses.get("udp")).isEqualTo(swarm.node(0).localEndpoint().toString());
     assertThat(addresses.get("http")).isEqualTo(daemon.uri().toString());
-    assertThat((Long) n.get("uptimeSeconds")).isGreaterThanOrEqualTo(0);
+    // the node's start and uptime, not the HTTP server's
+    Instant startedAt = Instant.parse((String) n.get("startedAt"));
+    assertThat(startedAt).isEqualTo(swarm.node(0).startedAt()).isAfterOrEqualTo(beforeSwarm).isBefore(beforeServers);
+    long sinceStart = Duration.between(startedAt, Instant.now()).toSeconds();
+    assertThat((Long) n.get("uptimeSeconds")).isBetween(Math.max(0, sinceStart - 1), sinceStart + 1);
     @SuppressWarnings("unchecked")
     Map<String, Object> table = (Map<String, Object>) n.get("routingTable");
     assertThat((Long) table.get("contacts")).isGreaterThanOrEqualTo(5);
@@ -152,6 +167,27 @@ class HttpApiTest {
     assertThat((Long) stats.get("datagramsIn")).isPositive();
     assertThat((Map<String, Object>) s.get("durability")).containsKeys("itemsHeld", "itemsBelowTarget");
     assertThat((Long) s.get("atMillis")).isPositive();
+    // messages sent by type: node 0 looked up its own id and answered the others' bootstrap queries
+    assertThat((Long) stats.get("findNodesOut")).isPositive();
+    assertThat((Long) stats.get("responsesOut")).isPositive();
+    assertThat((Long) stats.get("uptimeNanos")).isPositive();
+    assertThat((Long) s.get("uptimeSeconds")).isEqualTo((Long) stats.get("uptimeNanos") / 1_000_000_000L);
+
+    // errors by code, both ways, as {"201": n, ..., "302": n, "other": n}
+    try (RawKrpc raw = RawKrpc.open(Endpoint.parseAddress("127.0.3.31"), NodeId.random(new SplittableRandom(31)))) {
+      byte[] tid = {'s', 1};
+      Endpoint node = swarm.node(0).localEndpoint();
+      assertThat(raw.ask(node, tid, raw.query("x_vote", tid, BDictionary.builder(), "ro", 1), Duration.ofSeconds(20))
+              .orElseThrow().errorCode())
+          .isEqualTo(204);
+    }
+    Map<String, Object> after = (Map<String, Object>) http.get("/api/stats").json().get("stats");
+    Map<String, Object> sentByCode = (Map<String, Object>) after.get("errorsSentByCode");
+    Map<String, Object> before = (Map<String, Object>) stats.get("errorsSentByCode");
+    assertThat(sentByCode.keySet())
+        .containsExactly("201", "202", "203", "204", "205", "206", "207", "301", "302", "other");
+    assertThat((Long) sentByCode.get("204")).isEqualTo((Long) before.get("204") + 1);
+    assertThat(((Map<String, Object>) after.get("errorsInByCode")).keySet()).hasSize(10);
   }
 
   @Test
@@ -343,6 +379,62 @@ class HttpApiTest {
 
     Map<String, Object> random = http.post("/api/lookups", "{}").json();
     assertThat((String) random.get("target")).hasSize(40);
+  }
+
+  /**
+   * A node that knows only node 3 looks up node 7: round 1 asks node 3 (from our routing table, no source); every
+   * later contact was learned from a node that answered in the round before, and says so.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void eachQueryOfALookupNamesTheNodeThatToldUsOfIt() throws Exception {
+    Dht lonely = Dht.builder().bindAddress(Endpoint.parseAddress("127.0.3.30")).config(DhtConfig.privateNetwork()).start();
+    try (HttpApi api = HttpApi.builder(lonely).bind(loopback(0)).start()) {
+      lonely.ping(swarm.node(3).localEndpoint()).get(ApiSwarm.TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+      NodeId target = swarm.node(7).id();
+      Map<String, Object> l = new Http(api.uri()).post("/api/lookups", "{\"target\": \"" + target + "\"}").json();
+
+      assertThat((Long) l.get("rounds")).isGreaterThanOrEqualTo(2);
+      Map<String, Long> roundOf = new java.util.HashMap<>();
+      Map<String, String> outcomeOf = new java.util.HashMap<>();
+      List<Map<String, Object>> queried = new java.util.ArrayList<>();
+      for (Object o : (List<Object>) l.get("steps")) {
+        Map<String, Object> step = (Map<String, Object>) o;
+        if ((Long) step.get("round") == 0) {
+          continue; // the start set
+        }
+        for (Object c : (List<Object>) step.get("contacts")) {
+          Map<String, Object> q = (Map<String, Object>) c;
+          assertThat(q).containsKey("learnedFrom");
+          roundOf.put((String) q.get("id"), (Long) step.get("round"));
+          outcomeOf.put((String) q.get("id"), (String) q.get("outcome"));
+          q.put("round", step.get("round"));
+          queried.add(q);
+        }
+      }
+      long learned = 0;
+      for (Map<String, Object> q : queried) {
+        Object source = q.get("learnedFrom");
+        Map<String, Object> from = source == Json.NULL ? null : (Map<String, Object>) source;
+        if ((Long) q.get("round") == 1) {
+          assertThat(q.get("id")).as("round 1: our only contact").isEqualTo(swarm.node(3).id().toString());
+          assertThat(from).as("a start contact has no source").isNull();
+          continue;
+        }
+        assertThat(from).as("source of %s", q.get("id")).isNotNull();
+        String fromId = (String) from.get("id");
+        assertThat(roundOf.get(fromId)).as("the source was asked the round before").isEqualTo((Long) q.get("round") - 1);
+        assertThat(outcomeOf.get(fromId)).as("and answered").isEqualTo("replied");
+        assertThat(from).containsKeys("address", "distanceBits", "log2Distance");
+        if ((Long) q.get("round") == 2) {
+          assertThat(fromId).isEqualTo(swarm.node(3).id().toString());
+        }
+        learned++;
+      }
+      assertThat(learned).isEqualTo(queried.size() - 1).isPositive();
+    } finally {
+      lonely.close();
+    }
   }
 
   @Test

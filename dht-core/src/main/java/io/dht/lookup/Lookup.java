@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -51,6 +52,8 @@ public final class Lookup {
   static final class Candidate {
     final Contact contact;
     final int round;
+    /** The node whose reply told us of this one; null for a start candidate. */
+    final Contact learnedFrom;
     State state = State.FRESH;
     /** The owner reported the query as straggling. */
     boolean signalled;
@@ -60,9 +63,10 @@ public final class Lookup {
     long doneNanos;
     LookupStep.Outcome outcome = LookupStep.Outcome.PENDING;
 
-    Candidate(Contact contact, int round) {
+    Candidate(Contact contact, int round, Contact learnedFrom) {
       this.contact = contact;
       this.round = round;
+      this.learnedFrom = learnedFrom;
     }
   }
 
@@ -123,12 +127,13 @@ public final class Lookup {
   /** Adds the first candidates (round 1) and sends the first queries. */
   public void start(List<Contact> seeds, long now) {
     for (Contact c : seeds) {
-      offer(c, 1);
+      offer(c, 1, null);
     }
     step(now);
   }
 
-  private void offer(Contact c, int round) {
+  /** Adds {@code c} unless known; {@code learnedFrom} is the replier that told us of it (null for a seed). */
+  private void offer(Contact c, int round, Contact learnedFrom) {
     if (c.id().equals(self) || byId.containsKey(c.id()) || endpoints.contains(c.endpoint())) {
       return;
     }
@@ -136,7 +141,7 @@ public final class Lookup {
     if (pos >= maxCandidates) {
       return;
     }
-    Candidate cand = new Candidate(c, round);
+    Candidate cand = new Candidate(c, round, learnedFrom);
     sorted.add(pos, cand);
     byId.put(c.id(), cand);
     endpoints.add(c.endpoint());
@@ -187,7 +192,7 @@ public final class Lookup {
     responses++;
     rounds = Math.max(rounds, c.round);
     for (Contact n : nodes) {
-      offer(n, c.round + 1);
+      offer(n, c.round + 1, c.contact);
     }
     step(now);
   }
@@ -355,7 +360,9 @@ public final class Lookup {
   public List<LookupStep> steps() {
     List<LookupStep> out = new ArrayList<>(queried.size());
     for (Candidate c : queried) {
-      out.add(new LookupStep(c.contact, c.round, c.sentNanos, c.doneNanos, c.outcome));
+      out.add(
+          new LookupStep(
+              c.contact, c.round, c.sentNanos, c.doneNanos, c.outcome, Optional.ofNullable(c.learnedFrom)));
     }
     return out;
   }

@@ -35,6 +35,7 @@ import io.dht.storage.TokenIssuer;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -133,6 +134,16 @@ public final class DhtNode {
   private long itemGetsIn;
   private long itemPutsIn;
   private long repliesDropped;
+  private long samplesIn;
+  /**
+   * Queries sent, by method: {@link #methodSlot}. Responses sent are not counted: every datagram out is a query, a
+   * response or an error, so they are {@code datagramsOut} minus the other two (whichever path writes them).
+   */
+  private final long[] queriesOut = new long[8];
+  private final long[] errorsInByCode = new long[ErrorCounts.SLOTS];
+  private final long[] errorsSentByCode = new long[ErrorCounts.SLOTS];
+  private final long startedNanos;
+  private final LookupHistory lookupHistory = new LookupHistory(COMPLETED_LOOKUPS_KEPT);
   private long replyBudgetBytes;
   private long replyBudgetTime;
 
@@ -167,6 +178,8 @@ public final class DhtNode {
   static final int ITEM_REPLY_MAX_BYTES = 1400;
   /** Items the default in-memory store keeps. */
   public static final int DEFAULT_MAX_ITEMS = 10_000;
+  /** Completed lookups kept for {@link #completedLookupsSince}. */
+  public static final int COMPLETED_LOOKUPS_KEPT = 1024;
 
   public DhtNode(
       DhtConfig config, NodeId id, Transport transport, MonotonicClock clock, RandomGenerator random) {
@@ -190,6 +203,7 @@ public final class DhtNode {
     this.version = KrpcCodec.version(config.clientVersion());
     this.replyBuffer = new byte[config.maxReplyBytes()];
     long now = clock.nanos();
+    this.startedNanos = now;
     this.table4 = newTable(id, now);
     this.table6 = newTable(id, now);
     this.throttle =
@@ -324,7 +338,10 @@ public final class DhtNode {
         for (NodeId target :
             table.refreshTargets(now, config.bucketRefreshInterval().toNanos(), random)) {
           maintenanceLookups++;
-          startLookup(target, LookupKind.FIND_NODE, (lookup, task) -> maintenanceLookups--);
+          startLookup(
+              new LookupTask(target, LookupKind.FIND_NODE, LookupPurpose.REFRESH),
+              List.of(),
+              (lookup, task) -> maintenanceLookups--);
         }
       }
     }
@@ -405,8 +422,31 @@ public final class DhtNode {
       rpc.slow = schedule(now + rtt.slowNanos(), callback::onSlow);
       rpc.straggle = schedule(now + rtt.stragglerNanos(), callback::onStraggling);
     }
+    queriesOut[methodSlot(method)]++;
     send(to, bytes);
     return true;
+  }
+
+  /** The counter of queries sent with {@code method} (the last slot: any other method). */
+  private static int methodSlot(String method) {
+    switch (method) {
+      case "ping":
+        return 0;
+      case "find_node":
+        return 1;
+      case "get_peers":
+        return 2;
+      case "announce_peer":
+        return 3;
+      case "get":
+        return 4;
+      case "put":
+        return 5;
+      case "sample_infohashes":
+        return 6;
+      default:
+        return 7;
+    }
   }
 
   private void timeout(Rpc rpc) {
@@ -516,6 +556,7 @@ public final class DhtNode {
       return;
     }
     errorsIn++;
+    errorsInByCode[ErrorCounts.slot(e.code())]++;
     rpc.finish();
     rpc.callback.onError(e);
   }
@@ -557,7 +598,7 @@ public final class DhtNode {
       itemPutsIn++;
       answerPut(from, p, now);
     } else if (query instanceof Query.SampleInfohashes s) {
-      unknownQueriesIn++;
+      samplesIn++;
       answerSample(from, s);
     } else if (query instanceof Query.Unknown u) {
       unknownQueriesIn++;
@@ -868,6 +909,7 @@ public final class DhtNode {
       return;
     }
     errorsSent++;
+    errorsSentByCode[ErrorCounts.slot(code)]++;
     send(to, bytes);
   }
 
@@ -1033,8 +1075,7 @@ public final class DhtNode {
             return;
           }
           startLookup(
-              id,
-              LookupKind.FIND_NODE,
+              new LookupTask(id, LookupKind.FIND_NODE, LookupPurpose.BOOTSTRAP),
               learned,
               (lookup, task) -> refreshAllBuckets(() -> future.complete(task.lookupResult(lookup))));
         };
@@ -1098,8 +1139,8 @@ public final class DhtNode {
     }
     for (NodeId target : targets) {
       startLookup(
-          target,
-          LookupKind.FIND_NODE,
+          new LookupTask(target, LookupKind.FIND_NODE, LookupPurpose.REFRESH),
+          List.of(),
           (lookup, task) -> {
             if (--outstanding[0] == 0) {
               done.run();
@@ -1135,8 +1176,8 @@ public final class DhtNode {
     CompletableFuture<AnnounceResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
       startLookup(
-          infoHash,
-          LookupKind.GET_PEERS,
+          new LookupTask(infoHash, LookupKind.GET_PEERS, LookupPurpose.ANNOUNCE),
+          List.of(),
           (lookup, task) -> announceTo(infoHash, port, task, lookup, future));
     }
     return future;
@@ -1244,7 +1285,7 @@ public final class DhtNode {
     if (future.isDone()) {
       return future;
     }
-    LookupTask task = new LookupTask(item.target(), LookupKind.GET);
+    LookupTask task = new LookupTask(item.target(), LookupKind.GET, LookupPurpose.PUT);
     if (item instanceof MutableItem m) {
       task.salt = m.salt();
       task.knownSeq = OptionalLong.of(m.seq());
@@ -1367,7 +1408,7 @@ public final class DhtNode {
     Item item = held.get();
     h.checking = true;
     checksInFlight++;
-    LookupTask task = new LookupTask(target, LookupKind.GET);
+    LookupTask task = new LookupTask(target, LookupKind.GET, LookupPurpose.ITEM_CHECK);
     if (item instanceof MutableItem m) {
       task.salt = m.salt();
       task.knownSeq = OptionalLong.of(m.seq());
@@ -1553,16 +1594,19 @@ public final class DhtNode {
   // ------------------------------------------------------------------ lookups
 
   private enum LookupKind {
-    FIND_NODE("find_node", "target"),
-    GET_PEERS("get_peers", "info_hash"),
-    GET("get", "target");
+    FIND_NODE("find_node", "target", LookupPurpose.FIND_NODE),
+    GET_PEERS("get_peers", "info_hash", LookupPurpose.GET_PEERS),
+    GET("get", "target", LookupPurpose.GET);
 
     final String method;
     final String targetKey;
+    /** The purpose of a lookup of this kind run for the owner's plain request. */
+    final LookupPurpose purpose;
 
-    LookupKind(String method, String targetKey) {
+    LookupKind(String method, String targetKey, LookupPurpose purpose) {
       this.method = method;
       this.targetKey = targetKey;
+      this.purpose = purpose;
     }
   }
 
@@ -1570,6 +1614,7 @@ public final class DhtNode {
   private final class LookupTask {
     final NodeId target;
     final LookupKind kind;
+    final LookupPurpose purpose;
     final Set<Endpoint> peersFound = new LinkedHashSet<>();
     final Map<NodeId, BString> tokens = new HashMap<>();
     /** BEP 44 get: the salt (to check mutable targets), the seq we already know, and what was found. */
@@ -1582,8 +1627,13 @@ public final class DhtNode {
     final Map<NodeId, Long> seqs = new HashMap<>();
 
     LookupTask(NodeId target, LookupKind kind) {
+      this(target, kind, kind.purpose);
+    }
+
+    LookupTask(NodeId target, LookupKind kind, LookupPurpose purpose) {
       this.target = target;
       this.kind = kind;
+      this.purpose = purpose;
     }
 
     LookupResult lookupResult(Lookup lookup) {
@@ -1682,11 +1732,7 @@ public final class DhtNode {
   }
 
   private void startLookup(NodeId target, LookupKind kind, LookupDone done) {
-    startLookup(target, kind, List.of(), done);
-  }
-
-  private void startLookup(NodeId target, LookupKind kind, List<Contact> extraSeeds, LookupDone done) {
-    startLookup(new LookupTask(target, kind), extraSeeds, done);
+    startLookup(new LookupTask(target, kind), List.of(), done);
   }
 
   private void startLookup(LookupTask task, List<Contact> extraSeeds, LookupDone done) {
@@ -1705,6 +1751,8 @@ public final class DhtNode {
             l -> {
               lookupsCompleted++;
               lookupsActive--;
+              lookupHistory.record(
+                  task.purpose, l.rounds(), l.messagesSent(), l.responses(), l.timeouts(), l.durationNanos());
               done.done(l, task);
             },
             now);
@@ -1892,7 +1940,28 @@ public final class DhtNode {
         itemGetsIn,
         itemPutsIn,
         items.size(),
-        repliesDropped);
+        repliesDropped,
+        queriesOut[0],
+        queriesOut[1],
+        queriesOut[2],
+        queriesOut[3],
+        queriesOut[4],
+        queriesOut[5],
+        queriesOut[6],
+        datagramsOut - Arrays.stream(queriesOut).sum() - errorsSent,
+        samplesIn,
+        ErrorCounts.of(errorsInByCode),
+        ErrorCounts.of(errorsSentByCode),
+        clock.nanos() - startedNanos);
+  }
+
+  /**
+   * The lookups (of every purpose: the owner's and the node's own upkeep) completed with a sequence number of at
+   * least {@code seq}; start at 0 and pass {@link CompletedLookups#nextSeq()} next time. The last {@value
+   * #COMPLETED_LOOKUPS_KEPT} are kept.
+   */
+  public CompletedLookups completedLookupsSince(long seq) {
+    return lookupHistory.since(seq);
   }
 
   /** Stops the node: outstanding futures fail with {@link NodeClosedException}; later calls are ignored. */

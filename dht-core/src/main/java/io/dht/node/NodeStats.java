@@ -12,12 +12,12 @@ package io.dht.node;
  * @param findNodesIn find_node queries received
  * @param getPeersIn get_peers queries received
  * @param announcesIn announce_peer queries received
- * @param unknownQueriesIn queries with a method we do not know
+ * @param unknownQueriesIn queries with a method we do not know (sample_infohashes counts in {@code samplesIn})
  * @param responsesIn responses matched to an outstanding query
- * @param errorsIn KRPC errors matched to an outstanding query
+ * @param errorsIn KRPC errors matched to an outstanding query (by code in {@code errorsInByCode})
  * @param undecodable datagrams dropped because they were not valid bencode or KRPC
  * @param unsolicited responses and errors that matched no outstanding query (or came from the wrong address)
- * @param errorsSent error replies sent (201-204)
+ * @param errorsSent error replies sent (all codes; by code in {@code errorsSentByCode})
  * @param invalidTokens announces refused for a bad token
  * @param timeouts queries that got no reply in time
  * @param rpcsRejected queries not sent because too many were in flight
@@ -35,6 +35,19 @@ package io.dht.node;
  * @param itemPutsIn BEP 44 put queries received
  * @param storedItems BEP 44 items held for others
  * @param repliesDropped replies not sent because of the reply-bytes cap
+ * @param pingsOut ping queries sent
+ * @param findNodesOut find_node queries sent
+ * @param getPeersOut get_peers queries sent
+ * @param announcesOut announce_peer queries sent
+ * @param itemGetsOut BEP 44 get queries sent
+ * @param itemPutsOut BEP 44 put queries sent
+ * @param samplesOut BEP 51 sample_infohashes queries sent
+ * @param responsesOut responses sent to queries (errors not included): the datagrams out that are neither queries nor
+ *     errors
+ * @param samplesIn BEP 51 sample_infohashes queries received
+ * @param errorsInByCode {@code errorsIn} by KRPC error code
+ * @param errorsSentByCode {@code errorsSent} by KRPC error code
+ * @param uptimeNanos time since the node was created (the node's clock)
  */
 public record NodeStats(
     long datagramsIn,
@@ -68,4 +81,21 @@ public record NodeStats(
     long itemGetsIn,
     long itemPutsIn,
     int storedItems,
-    long repliesDropped) {}
+    long repliesDropped,
+    long pingsOut,
+    long findNodesOut,
+    long getPeersOut,
+    long announcesOut,
+    long itemGetsOut,
+    long itemPutsOut,
+    long samplesOut,
+    long responsesOut,
+    long samplesIn,
+    ErrorCounts errorsInByCode,
+    ErrorCounts errorsSentByCode,
+    long uptimeNanos) {
+  /** Queries sent, all methods. */
+  public long queriesOut() {
+    return pingsOut + findNodesOut + getPeersOut + announcesOut + itemGetsOut + itemPutsOut + samplesOut;
+  }
+}

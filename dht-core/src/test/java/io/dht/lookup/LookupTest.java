@@ -446,4 +446,30 @@ class LookupTest {
     assertThat(l.rounds()).isEqualTo(2);
     assertThat(l.failures()).isEqualTo(1);
   }
+
+  @Test
+  void eachStepNamesTheNodeThatToldUsOfIt() {
+    Contact a = node(1, ranked(40));
+    Contact b = node(2, ranked(30));
+    Contact c = node(3, ranked(20));
+    Contact d = node(4, ranked(10));
+    Querier q = new Querier(3, 10);
+    Lookup l = lookup(NodeId.zero(), 8, 3, 10, q);
+    l.start(List.of(a), T0);
+    q.reply(l, a, List.of(b, c), T0 + MS);
+    q.reply(l, b, List.of(c, d), T0 + 2 * MS); // c again: the first teller (a) stays its source
+    q.reply(l, c, List.of(), T0 + 3 * MS);
+    q.reply(l, d, List.of(), T0 + 4 * MS);
+    assertThat(l.isDone()).isTrue();
+
+    Map<Contact, LookupStep> steps = new HashMap<>();
+    l.steps().forEach(st -> steps.put(st.contact(), st));
+    assertThat(steps.get(a).learnedFrom()).isEmpty();
+    assertThat(steps.get(a).round()).isEqualTo(1);
+    assertThat(steps.get(b).learnedFrom()).contains(a);
+    assertThat(steps.get(c).learnedFrom()).contains(a);
+    assertThat(steps.get(c).round()).isEqualTo(2);
+    assertThat(steps.get(d).learnedFrom()).contains(b);
+    assertThat(steps.get(d).round()).isEqualTo(3);
+  }
 }

@@ -238,6 +238,69 @@ class DhtNodeProtocolTest {
     assertThat(node.stats().unknownQueriesIn()).isEqualTo(3);
   }
 
+  /** What the node sent, counted from the captured datagrams: query methods, then "r" and "e". */
+  private long sentOfType(String type) {
+    return sent.stream()
+        .map(Sent::dict)
+        .filter(d -> type.equals("r") || type.equals("e")
+            ? d.getString("y").asUtf8().equals(type)
+            : d.getString("y").asUtf8().equals("q") && d.getString("q").asUtf8().equals(type))
+        .count();
+  }
+
+  @Test
+  void messagesAreCountedByTypeBothWaysAndErrorsByCode() {
+    long created = now;
+    fillRoutingTables(10); // pings out, their responses in
+    ask(ALICE, query("ping", "c1"));
+    ask(ALICE, query("find_node", "c2", "target", INFO_HASH.toBytes()));
+    ask(ALICE, query("sample_infohashes", "c3", "target", INFO_HASH.toBytes()));
+    assertThat(errorCode(ask(ALICE, query("x_vote", "c4")))).isEqualTo(204);
+    assertThat(errorCode(announce(ALICE, INFO_HASH, 6881, false, Wire.bstr("bad")))).isEqualTo(203);
+    assertThat(errorCode(ask(ALICE, dict("q", "ping", "t", "c5", "y", "q")))).isEqualTo(203);
+    node.findNode(INFO_HASH); // find_node queries out
+    node.getPeers(INFO_HASH); // get_peers queries out
+    CompletableFuture<PingResult> refused = node.ping(BOB);
+    BString tid = sent.get(sent.size() - 1).dict().getString("t");
+    byte[] error = encode(dict("e", list(202, "busy"), "t", tid, "y", "e"));
+    node.onDatagram(BOB, error, 0, error.length);
+    assertThat(refused).isCompletedExceptionally();
+
+    NodeStats s = node.stats();
+    assertThat(s.pingsIn()).isEqualTo(1); // c1; the malformed c5 is no ping
+    assertThat(s.findNodesIn()).isEqualTo(1);
+    assertThat(s.samplesIn()).isEqualTo(1);
+    assertThat(s.unknownQueriesIn()).isEqualTo(1);
+    assertThat(s.pingsOut()).isEqualTo(sentOfType("ping")).isGreaterThanOrEqualTo(10 * 2 + 1);
+    assertThat(s.findNodesOut()).isEqualTo(sentOfType("find_node")).isPositive();
+    assertThat(s.getPeersOut()).isEqualTo(sentOfType("get_peers")).isPositive();
+    assertThat(s.announcesOut()).isEqualTo(sentOfType("announce_peer")).isZero();
+    assertThat(s.queriesOut()).isEqualTo(sent.stream().filter(x -> x.type().equals("q")).count());
+    assertThat(s.responsesOut()).isEqualTo(sentOfType("r")).isEqualTo(3); // ping, find_node, sample_infohashes
+    assertThat(s.errorsSent()).isEqualTo(sentOfType("e")).isEqualTo(3);
+    assertThat(s.errorsSentByCode().count(204)).isEqualTo(1);
+    assertThat(s.errorsSentByCode().count(203)).isEqualTo(2);
+    assertThat(s.errorsSentByCode().count(201)).isZero();
+    assertThat(s.errorsSentByCode().total()).isEqualTo(s.errorsSent());
+    assertThat(s.errorsIn()).isEqualTo(1);
+    assertThat(s.errorsInByCode().count(202)).isEqualTo(1);
+    assertThat(s.errorsInByCode().total()).isEqualTo(1);
+    assertThat(s.errorsInByCode().asMap()).containsEntry("202", 1L).containsEntry("other", 0L).hasSize(10);
+    assertThat(s.uptimeNanos()).isEqualTo(now - created);
+    // every datagram out is a query, a response or an error
+    assertThat(s.queriesOut() + s.responsesOut() + s.errorsSent()).isEqualTo(s.datagramsOut()).isEqualTo(sent.size());
+  }
+
+  @Test
+  void uptimeIsTheNodesOwnClockSinceItWasCreated() {
+    long created = now;
+    now += 3_600_000 * MS;
+    assertThat(node.stats().uptimeNanos()).isEqualTo(3_600_000 * MS);
+    now += 5 * MS;
+    assertThat(newNode(config()).stats().uptimeNanos()).isZero();
+    assertThat(node.stats().uptimeNanos()).isEqualTo(now - created);
+  }
+
   @Test
   void malformedQueriesWithAReadableTransactionIdGet203() {
     List<BDictionary> malformed =

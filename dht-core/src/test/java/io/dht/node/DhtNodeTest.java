@@ -129,4 +129,50 @@ class DhtNodeTest {
     assertThatThrownBy(f::join).hasCauseInstanceOf(NodeClosedException.class);
     assertThat(a.nextDeadlineNanos()).isEqualTo(Long.MAX_VALUE);
   }
+
+  @Test
+  void completedLookupsOfEveryPurposeAreKeptForReaders() {
+    TestNetwork net = swarm(30, 9);
+    DhtNode n = net.add(CONFIG);
+    net.await(n.bootstrap(List.of(net.endpointOf(net.list.get(0)))));
+    CompletedLookups joined = n.completedLookupsSince(0);
+    List<LookupPurpose> purposes = joined.lookups().stream().map(CompletedLookups.Sample::purpose).toList();
+    assertThat(purposes).contains(LookupPurpose.BOOTSTRAP, LookupPurpose.REFRESH)
+        .containsOnly(LookupPurpose.BOOTSTRAP, LookupPurpose.REFRESH);
+    assertThat(purposes.get(0)).isEqualTo(LookupPurpose.BOOTSTRAP);
+    assertThat(joined.missed()).isZero();
+    assertThat(joined.nextSeq()).isEqualTo(joined.lookups().size()).isEqualTo(n.stats().lookupsCompleted());
+    CompletedLookups.Sample self = joined.lookups().get(0);
+    assertThat(self.seq()).isZero();
+    assertThat(self.rounds()).isPositive();
+    assertThat(self.messagesSent()).isGreaterThanOrEqualTo(self.responses()).isPositive();
+    assertThat(self.durationNanos()).isPositive();
+
+    LookupResult r = net.await(n.findNode(NodeId.random(net.random)));
+    CompletedLookups next = n.completedLookupsSince(joined.nextSeq());
+    assertThat(next.lookups()).hasSize(1);
+    CompletedLookups.Sample found = next.lookups().get(0);
+    assertThat(found.purpose()).isEqualTo(LookupPurpose.FIND_NODE);
+    assertThat(found.rounds()).isEqualTo(r.rounds());
+    assertThat(found.messagesSent()).isEqualTo(r.messagesSent());
+    assertThat(found.durationNanos()).isEqualTo(r.durationNanos());
+    // a second reader with its own cursor sees everything again
+    assertThat(n.completedLookupsSince(0).lookups()).hasSize(joined.lookups().size() + 1);
+    assertThat(n.completedLookupsSince(next.nextSeq()).lookups()).isEmpty();
+  }
+
+  @Test
+  void aReaderThatFallsBehindLearnsHowManyItMissed() {
+    LookupHistory h = new LookupHistory(4);
+    for (int i = 0; i < 10; i++) {
+      h.record(LookupPurpose.REFRESH, i, 2 * i, i, 0, 1000L * i);
+    }
+    CompletedLookups c = h.since(3);
+    assertThat(c.missed()).isEqualTo(3); // 3, 4, 5 were overwritten
+    assertThat(c.lookups()).extracting(CompletedLookups.Sample::seq).containsExactly(6L, 7L, 8L, 9L);
+    assertThat(c.lookups().get(0).messagesSent()).isEqualTo(12);
+    assertThat(c.nextSeq()).isEqualTo(10);
+    assertThat(h.since(10).lookups()).isEmpty();
+    assertThat(h.since(10).missed()).isZero();
+  }
 }

@@ -67,6 +67,14 @@ class DurabilityTest {
     assertThat(got.item()).contains(item);
     long repairs = net.list.stream().mapToLong(n -> n.durabilityStats().repairPutsSent()).sum();
     assertThat(repairs).isGreaterThanOrEqualTo(6);
+    // the replica checks are lookups of their own purpose, one per check, reported with the node's other lookups
+    DhtNode holder = net.nodes.get(holders.get(7).endpoint());
+    List<CompletedLookups.Sample> checks =
+        holder.completedLookupsSince(0).lookups().stream()
+            .filter(l -> l.purpose() == LookupPurpose.ITEM_CHECK)
+            .toList();
+    assertThat((long) checks.size()).isEqualTo(holder.durabilityStats().itemsChecked()).isPositive();
+    assertThat(checks).allSatisfy(l -> assertThat(l.rounds()).isPositive());
   }
 
   @Test
