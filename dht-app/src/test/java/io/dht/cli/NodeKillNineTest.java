@@ -72,7 +72,8 @@ class NodeKillNineTest {
 
         byte[] value = NodeShutdownTest.closestTo(childId, swarm);
         NodeId target = Sha1.of(Bencode.encode(BString.of(value)));
-        PutResult put = get(swarm.node(0).putImmutable(value));
+        PutResult put = get(NodeShutdownTest.farthestFrom(target, swarm).putImmutable(value));
+        assertThat(put.storedLocally()).as("a publisher far from the target keeps no copy").isFalse();
         List<Endpoint> itemHolders = put.storedOn().stream().map(Contact::endpoint).toList();
         assertThat(itemHolders).as("the child acknowledged the put").contains(childEndpoint);
         // the same target as an info-hash: the child is among the k closest, so it stores the announce too

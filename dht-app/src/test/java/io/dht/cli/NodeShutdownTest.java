@@ -62,7 +62,8 @@ class NodeShutdownTest {
         // A value whose target is closer to the child than to any swarm node: the child is surely a holder.
         byte[] value = closestTo(childId, swarm);
         NodeId target = Sha1.of(Bencode.encode(BString.of(value)));
-        PutResult put = get(swarm.node(0).putImmutable(value));
+        PutResult put = get(farthestFrom(target, swarm).putImmutable(value));
+        assertThat(put.storedLocally()).as("a publisher far from the target keeps no copy").isFalse();
         List<Endpoint> storedOn = put.storedOn().stream().map(Contact::endpoint).toList();
         assertThat(storedOn).as("holders").contains(childEndpoint);
 
@@ -75,7 +76,7 @@ class NodeShutdownTest {
             remaining.add(d);
           }
         }
-        assertThat(remaining).hasSizeGreaterThanOrEqualTo(2); // node 0 (the publisher) and others
+        assertThat(remaining).hasSizeGreaterThanOrEqualTo(2); // the publisher and others
 
         child.destroy(); // SIGTERM: runs the shutdown hook
         assertThat(child.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).as("child exited").isTrue();
@@ -94,6 +95,11 @@ class NodeShutdownTest {
         }
       }
     }
+  }
+
+  /** The swarm node farthest from {@code target}: a publisher that is not among the target's closest nodes. */
+  static Dht farthestFrom(NodeId target, TestSwarm swarm) {
+    return swarm.nodes().stream().max((a, b) -> target.compareDistance(a.id(), b.id())).orElseThrow();
   }
 
   static byte[] closestTo(NodeId id, TestSwarm swarm) {
