@@ -25,8 +25,17 @@ import java.util.Set;
  * to report the simulator's speed.
  *
  * <pre>{@code
+ * <p>The cluster is built the usual way by default ({@link SimCluster#start}: one join every 20 ms through node 0,
+ * n log n datagrams). With {@code --seeded} it is built by {@link SimCluster#startSeeded} (tables from the global
+ * view, then {@code --joins J} real joins) and then <em>warmed up</em>: every seeded node runs one find_node for its
+ * own id, as the self-lookup of a bootstrap would have, so that its round-trip estimator holds samples like a
+ * joined node's (a node with none arms its first queries with the initial timeout's fractions: slow at 500 ms, give
+ * up at 1 s, instead of about 200 ms and 500 ms). {@code --no-warmup} skips that, to see what it changes.
+ *
+ * <pre>{@code
  * java -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
- *     io.dht.sim.LatencyExperiment --nodes 10000 --lookups 1000 --seed 1 [--dead 0.5] [--lookup default|wide]
+ *     io.dht.sim.LatencyExperiment --nodes 10000 --lookups 1000 --seed 1 [--dead 0.5] [--lookup default|wide] \
+ *     [--seeded [--joins J] [--no-warmup]]
  * }</pre>
  */
 public final class LatencyExperiment {
@@ -35,7 +44,40 @@ public final class LatencyExperiment {
   /** Virtual time a batch of lookups may take. */
   static final Duration BATCH_TIMEOUT = Duration.ofMinutes(5);
 
+  /** Virtual time over which the warm-up self-lookups of a seeded cluster start, evenly spread. */
+  static final Duration WARMUP_SPREAD = Duration.ofSeconds(10);
+
   private LatencyExperiment() {}
+
+  /**
+   * How the cluster is built.
+   *
+   * @param seeded {@link SimCluster#startSeeded} instead of {@link SimCluster#start}
+   * @param joins real joins after the seeding (seeded only)
+   * @param warmup every seeded node runs a self-lookup before the measured phases (seeded only)
+   */
+  public record Build(boolean seeded, int joins, boolean warmup) {
+    /** Every node joins the real way through node 0 ({@link SimCluster#start}). */
+    public static final Build JOINS = new Build(false, 0, false);
+
+    public Build {
+      if (joins < 0 || (!seeded && (joins != 0 || warmup))) {
+        throw new IllegalArgumentException("joins and warm-up only apply to a seeded build");
+      }
+    }
+
+    /** Seeded, {@code joins} real joins, warmed up. */
+    public static Build seeded(int joins) {
+      return new Build(true, joins, true);
+    }
+
+    String describe() {
+      if (!seeded) {
+        return "real joins through node 0";
+      }
+      return "seeded + " + joins + " real joins, " + (warmup ? "warm-up self-lookups" : "no warm-up");
+    }
+  }
 
   /**
    * The wide lookup: 8 queries active at once (one per slot of the answer) instead of Kademlia's 3, and up to 24 in
@@ -83,6 +125,8 @@ public final class LatencyExperiment {
    * @param lookup "default" or "wide", and any override
    * @param deadFraction fraction crashed before the second phase
    * @param medianRttMillis the median of the configured per-link RTT distribution
+   * @param build how the cluster was built
+   * @param warmupMessages queries sent by the warm-up self-lookups (0 without)
    * @param bootstrapFailures bootstraps that failed while building
    * @param stable the phase with every node up
    * @param dead the phase after the crash (null when {@code deadFraction} is 0)
@@ -96,6 +140,8 @@ public final class LatencyExperiment {
       String lookup,
       double deadFraction,
       double medianRttMillis,
+      String build,
+      long warmupMessages,
       int bootstrapFailures,
       Phase stable,
       Phase dead,
@@ -108,6 +154,12 @@ public final class LatencyExperiment {
       b.append(String.format(Locale.ROOT,
           "nodes %d, seed %d, lookup %s, median RTT %.0f ms (log-normal, 20-300 ms), bootstrap failures %d%n",
           nodes, seed, lookup, medianRttMillis, bootstrapFailures));
+      b.append("build: ").append(build);
+      if (warmupMessages > 0) {
+        b.append(String.format(Locale.ROOT, " (%d warm-up queries, %.1f per node)", warmupMessages,
+            (double) warmupMessages / nodes));
+      }
+      b.append(String.format(Locale.ROOT, "%n"));
       for (Phase p : dead == null ? List.of(stable) : List.of(stable, dead)) {
         b.append(String.format(Locale.ROOT, "-- %s: %d lookups, %.1f s wall%n", p.name(), p.lookups(),
             p.wallSeconds()));
@@ -142,12 +194,25 @@ public final class LatencyExperiment {
 
   /** Runs the experiment; {@code lookupConfig} is "default" or "wide". */
   public static Report run(int nodes, int lookups, long seed, double deadFraction, String lookupConfig) {
-    return run(nodes, lookups, seed, deadFraction, lookupConfig, 0, 0);
+    return run(nodes, lookups, seed, deadFraction, lookupConfig, 0, 0, Build.JOINS);
   }
 
   /** As {@link #run(int, int, long, double, String)}, overriding alpha and the in-flight cap when positive. */
   public static Report run(
       int nodes, int lookups, long seed, double deadFraction, String lookupConfig, int alpha, int maxInFlight) {
+    return run(nodes, lookups, seed, deadFraction, lookupConfig, alpha, maxInFlight, Build.JOINS);
+  }
+
+  /** As {@link #run(int, int, long, double, String, int, int)}, the cluster built as {@code build} says. */
+  public static Report run(
+      int nodes,
+      int lookups,
+      long seed,
+      double deadFraction,
+      String lookupConfig,
+      int alpha,
+      int maxInFlight,
+      Build build) {
     DhtConfig config = DhtConfig.privateNetwork();
     if (lookupConfig.equals("wide")) {
       config = wide(config);
@@ -165,7 +230,17 @@ public final class LatencyExperiment {
     NetworkConditions network = NetworkConditions.internetRtt();
     double medianRtt = 2 * network.latencyMedian().toNanos() / 1e6;
     long start = System.nanoTime();
-    SimCluster cluster = SimCluster.start(ClusterSpec.of(nodes, seed).withNetwork(network).withConfig(config));
+    ClusterSpec spec = ClusterSpec.of(nodes, seed).withNetwork(network).withConfig(config);
+    SimCluster cluster;
+    long warmupMessages = 0;
+    if (build.seeded()) {
+      cluster = SimCluster.startSeeded(spec, build.joins());
+      if (build.warmup()) {
+        warmupMessages = warmUp(cluster, nodes - build.joins());
+      }
+    } else {
+      cluster = SimCluster.start(spec);
+    }
     long built = System.nanoTime();
     Phase stable = phase("0 % unresponsive", cluster, lookups, Set.of());
     Phase dead = null;
@@ -177,8 +252,33 @@ public final class LatencyExperiment {
       dead = phase(String.format(Locale.ROOT, "%.0f %% unresponsive", 100 * deadFraction), cluster, lookups,
           victims);
     }
-    return new Report(nodes, seed, lookupConfig, deadFraction, medianRtt, cluster.bootstrapFailures(), stable,
+    return new Report(nodes, seed, lookupConfig, deadFraction, medianRtt, build.describe(), warmupMessages,
+        cluster.bootstrapFailures(), stable,
         dead, (built - start) / 1e9, cluster.nowNanos() / 1e9, cluster.network().stats().delivered());
+  }
+
+  /**
+   * The self-lookup a bootstrap would have run, for each of the first {@code seeded} hosts (the seeded ones), started
+   * evenly over {@link #WARMUP_SPREAD} in order of creation; runs until all are done, then {@code spec.settle()}.
+   * Returns the queries they sent.
+   */
+  static long warmUp(SimCluster cluster, int seeded) {
+    List<java.util.concurrent.CompletableFuture<LookupResult>> lookups = new ArrayList<>(seeded);
+    long start = cluster.nowNanos();
+    long spread = WARMUP_SPREAD.toNanos();
+    for (int i = 0; i < seeded; i++) {
+      SimHost host = cluster.host(i);
+      cluster.scheduler().schedule(start + spread * i / seeded,
+          () -> lookups.add(host.run(node -> node.findNode(host.id()))));
+    }
+    cluster.scheduler().runUntil(start + spread);
+    cluster.awaitAll(lookups, BATCH_TIMEOUT);
+    long messages = 0;
+    for (java.util.concurrent.CompletableFuture<LookupResult> f : lookups) {
+      messages += f.join().messagesSent();
+    }
+    cluster.runFor(cluster.spec().settle());
+    return messages;
   }
 
   private static Phase phase(String name, SimCluster cluster, int lookups, Set<NodeId> dead) {
@@ -288,7 +388,10 @@ public final class LatencyExperiment {
     return last - start;
   }
 
-  /** {@code --nodes N --lookups M --seed S [--dead F] [--lookup default|wide] [--alpha A] [--max-in-flight M]}. */
+  /**
+   * {@code --nodes N --lookups M --seed S [--dead F] [--lookup default|wide] [--alpha A] [--max-in-flight M]
+   * [--seeded [--joins J] [--no-warmup]]}.
+   */
   public static void main(String[] args) {
     int nodes = 1000;
     int lookups = 1000;
@@ -297,8 +400,19 @@ public final class LatencyExperiment {
     String lookup = "default";
     int alpha = 0;
     int maxInFlight = 0;
+    boolean seeded = false;
+    int joins = 0;
+    boolean warmup = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--seeded")) {
+        seeded = true;
+        continue;
+      }
+      if (flag.equals("--no-warmup")) {
+        warmup = false;
+        continue;
+      }
       if (i + 1 >= args.length) {
         usage("missing value after " + flag);
       }
@@ -312,6 +426,7 @@ public final class LatencyExperiment {
           case "--lookup" -> lookup = value;
           case "--alpha" -> alpha = Integer.parseInt(value);
           case "--max-in-flight" -> maxInFlight = Integer.parseInt(value);
+          case "--joins" -> joins = Integer.parseInt(value);
           default -> usage("unknown option " + flag);
         }
       } catch (NumberFormatException e) {
@@ -322,14 +437,21 @@ public final class LatencyExperiment {
         || !(lookup.equals("default") || lookup.equals("wide"))) {
       usage("need --nodes >= 2, --lookups >= 0, 0 <= --dead < 1, --lookup default|wide");
     }
-    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight).format());
+    if (!seeded && (joins != 0 || !warmup)) {
+      usage("--joins and --no-warmup need --seeded");
+    }
+    if (joins < 0 || joins >= nodes) {
+      usage("need 0 <= --joins < --nodes");
+    }
+    Build build = seeded ? new Build(true, joins, warmup) : Build.JOINS;
+    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight, build).format());
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println(
         "usage: LatencyExperiment --nodes N --lookups M --seed S [--dead F] [--lookup default|wide]"
-            + " [--alpha A] [--max-in-flight M]");
+            + " [--alpha A] [--max-in-flight M] [--seeded [--joins J] [--no-warmup]]");
     System.exit(2);
   }
 }

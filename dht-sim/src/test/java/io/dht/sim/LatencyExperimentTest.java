@@ -74,4 +74,44 @@ class LatencyExperimentTest {
     assertThat(b.dead().messages()).isEqualTo(a.dead().messages());
     assertThat(b.datagrams()).isEqualTo(a.datagrams());
   }
+
+  @Test
+  void aSeededClusterGivesExactStableLookupsAndReportsTheDeadPhaseTheSameWayForTheSameSeed() {
+    long seed = TestSeeds.seed(9);
+    LatencyExperiment.Build build = LatencyExperiment.Build.seeded(20);
+    LatencyExperiment.Report a = LatencyExperiment.run(2000, 100, seed, 0.5, "default", 0, 0, build);
+    System.out.print(a.format());
+
+    assertThat(a.build()).contains("seeded + 20 real joins", "warm-up");
+    assertThat(a.format()).contains("build: seeded + 20 real joins", "warm-up queries");
+    assertThat(a.bootstrapFailures()).isZero();
+    // every seeded node ran one self-lookup: a few queries each
+    assertThat(a.warmupMessages()).isBetween(1980L * 4, 1980L * 40);
+    assertThat(a.stable().lookups()).isEqualTo(100);
+    assertThat(a.stable().exactness()).as("stable exactness, seed %d", seed).isEqualTo(1.0);
+    assertThat(a.stable().timeouts().max()).isZero();
+    assertThat(a.stable().timeMillis().median()).isBetween(40.0, 1000.0);
+    assertThat(a.dead()).isNotNull();
+    assertThat(a.dead().lookups()).isEqualTo(100);
+    assertThat(a.dead().onlyLive()).as("answers hold only live nodes, seed %d", seed).isEqualTo(1.0);
+    assertThat(a.dead().closestFound()).as("closest live node found, seed %d", seed).isGreaterThanOrEqualTo(0.95);
+    assertThat(a.dead().timeMillis().median()).isGreaterThan(a.stable().timeMillis().median());
+    assertThat(a.dead().messages().median()).isGreaterThanOrEqualTo(a.stable().messages().median());
+
+    LatencyExperiment.Report b = LatencyExperiment.run(2000, 100, seed, 0.5, "default", 0, 0, build);
+    assertThat(b.warmupMessages()).isEqualTo(a.warmupMessages());
+    assertThat(b.stable()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(a.stable());
+    assertThat(b.dead()).usingRecursiveComparison().ignoringFields("wallSeconds").isEqualTo(a.dead());
+    assertThat(b.datagrams()).isEqualTo(a.datagrams());
+    assertThat(b.virtualSeconds()).isEqualTo(a.virtualSeconds());
+  }
+
+  @Test
+  void joinsAndWarmUpOnlyApplyToASeededBuild() {
+    assertThat(LatencyExperiment.Build.JOINS.seeded()).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LatencyExperiment.Build(false, 5, false))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LatencyExperiment.Build(false, 0, true))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
