@@ -48,6 +48,9 @@ class RateLimitTest {
       assertThat(answered).isLessThanOrEqualTo(config.queryBurstPerIp() + (long) Math.ceil(seconds * config.queryRatePerIp()));
       NodeStats s = get(node.stats());
       assertThat(s.queriesThrottled() + node.floodDrops()).isEqualTo(300 - answered);
+      // the greedy IP is the one throttled source, in one episode (the flood guard may have dropped it all first)
+      assertThat(s.throttledSources()).isEqualTo(s.queriesThrottled() > 0 ? 1 : 0);
+      assertThat(s.throttleEpisodes()).isEqualTo(s.throttledSources());
 
       // another IP is not affected
       byte[] tid = {'o', 'k'};

@@ -140,6 +140,10 @@ public final class DhtMetrics {
     counter("dht.rpc.timeouts", "queries that got no reply in time", t, s, NodeStats::timeouts);
     counter("dht.rpcs.rejected", "queries not sent: too many in flight", t, s, NodeStats::rpcsRejected);
     counter("dht.throttled", "queries dropped by the per-IP rate limit", t, s, NodeStats::queriesThrottled);
+    gauge("dht.throttled.sources", "source IPs refused by the per-IP rate limit in the last minute", t, s,
+        NodeStats::throttledSources);
+    counter("dht.throttle.episodes", "times a source IP started being refused by the rate limit", t, s,
+        NodeStats::throttleEpisodes);
     counter("dht.replies.dropped", "replies not sent: reply-bytes cap", t, s, NodeStats::repliesDropped);
     counter("dht.lookups.started", "iterative lookups started (all kinds)", t, s, NodeStats::lookupsStarted);
     counter("dht.lookups.completed", "iterative lookups completed", t, s, NodeStats::lookupsCompleted);

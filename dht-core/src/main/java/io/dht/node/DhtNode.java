@@ -1952,7 +1952,9 @@ public final class DhtNode {
         samplesIn,
         ErrorCounts.of(errorsInByCode),
         ErrorCounts.of(errorsSentByCode),
-        clock.nanos() - startedNanos);
+        clock.nanos() - startedNanos,
+        throttle.throttledSources(clock.nanos()),
+        throttle.episodeCount());
   }
 
   /**

@@ -48,6 +48,8 @@ package io.dht.node;
  * @param errorsInByCode {@code errorsIn} by KRPC error code
  * @param errorsSentByCode {@code errorsSent} by KRPC error code
  * @param uptimeNanos time since the node was created (the node's clock)
+ * @param throttledSources source IPs whose queries the per-IP rate limit refused within the last minute
+ * @param throttleEpisodes times a source IP started being refused (first refusal, or first after a quiet minute)
  */
 public record NodeStats(
     long datagramsIn,
@@ -93,7 +95,9 @@ public record NodeStats(
     long samplesIn,
     ErrorCounts errorsInByCode,
     ErrorCounts errorsSentByCode,
-    long uptimeNanos) {
+    long uptimeNanos,
+    int throttledSources,
+    long throttleEpisodes) {
   /** Queries sent, all methods. */
   public long queriesOut() {
     return pingsOut + findNodesOut + getPeersOut + announcesOut + itemGetsOut + itemPutsOut + samplesOut;

@@ -37,6 +37,27 @@ class QueryThrottleTest {
   }
 
   @Test
+  void throttledSourcesAreThoseRefusedWithinTheLastMinute() throws UnknownHostException {
+    QueryThrottle t = new QueryThrottle(1, 2, 100);
+    for (int i = 0; i < 5; i++) {
+      t.allow(ip(1), 0); // 2 allowed, 3 refused
+      t.allow(ip(2), 0); // likewise
+    }
+    t.allow(ip(3), 0); // within its burst: never refused
+    assertThat(t.throttledSources(0)).isEqualTo(2);
+    assertThat(t.episodeCount()).isEqualTo(2); // one episode per source, however many refusals
+    assertThat(t.throttledSources(59 * SECOND)).isEqualTo(2);
+    assertThat(t.throttledSources(60 * SECOND)).isZero();
+    // ip 1 floods again 2 minutes later: a new episode; ip 2 stays quiet
+    for (int i = 0; i < 10; i++) {
+      t.allow(ip(1), 120 * SECOND);
+    }
+    assertThat(t.throttledSources(120 * SECOND)).isEqualTo(1);
+    assertThat(t.episodeCount()).isEqualTo(3);
+    assertThat(t.throttledCount()).isEqualTo(3 + 3 + 8);
+  }
+
+  @Test
   void memoryIsBounded() throws UnknownHostException {
     QueryThrottle t = new QueryThrottle(1, 1, 50);
     for (int i = 0; i < 5000; i++) {
