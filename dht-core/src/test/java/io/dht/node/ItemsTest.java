@@ -31,10 +31,10 @@ class ItemsTest {
     return net;
   }
 
-  /** A key pair that depends only on {@code seed}, so that item targets, and with them the tests, are repeatable. */
-  static byte[][] keyPair(long seed) throws Exception {
+  /** A key pair that depends only on {@code randomSeed}, so that item targets, and with them the tests, are repeatable. */
+  static byte[][] keyPair(long randomSeed) throws Exception {
     SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
-    random.setSeed(seed); // before any output: the generator is then deterministic
+    random.setSeed(randomSeed); // before any output: the generator is then deterministic
     KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
     generator.initialize(255, random);
     var pair = generator.generateKeyPair();
