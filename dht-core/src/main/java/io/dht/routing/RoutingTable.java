@@ -829,8 +829,33 @@ public final class RoutingTable {
     int tl = idLo;
     int[] best = new int[Math.min(n, size)];
     int cap = best.length;
-    int found = 0;
-    for (int b = 0; b < bucketCount; b++) {
+    // The buckets fall into groups by distance to the target, each group wholly closer than the next: the
+    // target's own bucket t (its entries share at least t + 1 bits with the target), then every deeper bucket
+    // (exactly t bits), then t - 1, t - 2, ... 0 (exactly t - 1, t - 2, ... bits). A bounded selection in that
+    // order may stop at the end of any group that completes the answer: for a random target usually after
+    // bucket 0 alone, instead of scanning the whole table.
+    int t = bucketOf(th, tm, tl);
+    int found = select(t, t + 1, best, 0, th, tm, tl);
+    if (found < cap) {
+      found = select(t + 1, bucketCount, best, found, th, tm, tl);
+    }
+    for (int b = t - 1; b >= 0 && found < cap; b--) {
+      found = select(b, b + 1, best, found, th, tm, tl);
+    }
+    List<Contact> out = new ArrayList<>(found);
+    for (int i = 0; i < found; i++) {
+      out.add(contactOf(live, best[i]));
+    }
+    return out;
+  }
+
+  /**
+   * Bounded insertion selection of the entries of buckets [from, to) that have not failed into {@code best}
+   * (ascending distance to the target; {@code found} already there); returns the new count.
+   */
+  private int select(int from, int to, int[] best, int found, long th, long tm, int tl) {
+    int cap = best.length;
+    for (int b = from; b < to; b++) {
       for (int s = b * k, end = s + counts[b]; s < end; s++) {
         if (live.failures[s] != 0) {
           continue;
@@ -846,11 +871,7 @@ public final class RoutingTable {
         best[i] = s;
       }
     }
-    List<Contact> out = new ArrayList<>(found);
-    for (int i = 0; i < found; i++) {
-      out.add(contactOf(live, best[i]));
-    }
-    return out;
+    return found;
   }
 
   /** Whether slot a is strictly closer to the target (th, tm, tl) than slot b. */
