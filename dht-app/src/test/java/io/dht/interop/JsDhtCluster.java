@@ -593,6 +593,16 @@ final class JsDhtCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The recent lines that are warning or error events: k-rpc-socket warns on datagrams it cannot decode, unknown
+   * message types, and replies whose transaction id or source address match no query of its own.
+   */
+  List<String> warningsAndErrors() {
+    return recentLines().stream()
+        .filter(l -> l.contains("\"event\":\"warning\"") || l.contains("\"event\":\"error\""))
+        .toList();
+  }
+
   /** Process state, recent stdout lines and the stderr tail, for failure messages. */
   String diagnostics() {
     List<String> recent = recentLines();
