@@ -109,15 +109,7 @@ class BittorrentDhtInteropTest {
 
   @AfterAll
   static void stopNodes() {
-    for (Dht d : JAVA) {
-      d.close();
-    }
-    if (js != null) {
-      js.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[interop] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("interop", JAVA, js, classStartNanos);
   }
 
   // ------------------------------------------------------------------ pings

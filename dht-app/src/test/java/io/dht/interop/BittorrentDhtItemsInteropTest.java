@@ -93,7 +93,7 @@ class BittorrentDhtItemsInteropTest {
   @BeforeEach
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    assertThat(Duration.ofMillis(elapsedMillis())).as("time used since the setup started").isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(classStartNanos, CLASS_BUDGET, "time used since the setup started");
   }
 
   @AfterEach
@@ -103,13 +103,7 @@ class BittorrentDhtItemsInteropTest {
 
   @AfterAll
   static void stopNodes() {
-    JAVA.forEach(Dht::close);
-    if (js != null) {
-      js.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[js-items] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("js-items", JAVA, js, classStartNanos);
   }
 
   /** JS node indexes that keep {@code target}, with the seq they keep ("node:seq"; seq "-" for immutable). */

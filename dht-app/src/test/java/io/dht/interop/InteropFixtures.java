@@ -33,7 +33,10 @@ final class InteropFixtures {
 
   private InteropFixtures() {}
 
-  /** Starts our node on loopback {@code host} (any port, private network) with {@code seeds}; adds it to {@code java}. */
+  /**
+   * Starts our node on loopback {@code host} (any port, private network) with {@code seeds}; adds it to {@code
+   * java}.
+   */
   static Dht startJava(String host, List<Endpoint> seeds, List<Dht> java) {
     Dht d =
         Dht.builder()
@@ -78,6 +81,27 @@ final class InteropFixtures {
 
   static long elapsedMillis(long startNanos) {
     return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  /** The class budget: the time used since {@code startNanos} (the setup's start) is less than {@code budget}. */
+  static void assertWithinBudget(long startNanos, Duration budget, String description) {
+    assertThat(Duration.ofMillis(elapsedMillis(startNanos))).as(description).isLessThan(budget);
+  }
+
+  /**
+   * Closes our nodes, then the foreign peer (null when it never started), and prints "[{@code tag}] done in ..."
+   * when the setup got as far as starting the clock ({@code startNanos} not 0).
+   */
+  static void stopNodes(String tag, List<Dht> java, ScriptPeer<?> peer, long startNanos) {
+    for (Dht d : java) {
+      d.close();
+    }
+    if (peer != null) {
+      peer.close();
+    }
+    if (startNanos != 0) {
+      System.out.printf("[%s] done in %d ms after setup started%n", tag, elapsedMillis(startNanos));
+    }
   }
 
   /** No internal error at any of our nodes (each test's {@code @AfterEach}). */

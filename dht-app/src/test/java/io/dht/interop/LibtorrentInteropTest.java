@@ -102,9 +102,10 @@ class LibtorrentInteropTest {
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     assertThat(lt).as("libtorrent peer (see the setup output)").isNotNull();
-    assertThat(Duration.ofMillis(elapsedMillis()))
-        .as("time used since the setup started (the class budget; earlier steps used it up)")
-        .isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(
+        classStartNanos,
+        CLASS_BUDGET,
+        "time used since the setup started (the class budget; earlier steps used it up)");
   }
 
   @AfterEach
@@ -114,15 +115,7 @@ class LibtorrentInteropTest {
 
   @AfterAll
   static void stopNodes() {
-    for (Dht d : JAVA) {
-      d.close();
-    }
-    if (lt != null) {
-      lt.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[lt-interop] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("lt-interop", JAVA, lt, classStartNanos);
   }
 
   // ------------------------------------------------------------------ bootstrap

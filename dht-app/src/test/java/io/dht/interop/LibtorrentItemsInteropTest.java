@@ -111,7 +111,7 @@ class LibtorrentItemsInteropTest {
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     assertThat(lt).as("libtorrent peer (see the setup output)").isNotNull();
-    assertThat(Duration.ofMillis(elapsedMillis())).as("time used since the setup started").isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(classStartNanos, CLASS_BUDGET, "time used since the setup started");
   }
 
   @AfterEach
@@ -121,13 +121,7 @@ class LibtorrentItemsInteropTest {
 
   @AfterAll
   static void stopNodes() {
-    JAVA.forEach(Dht::close);
-    if (lt != null) {
-      lt.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[lt-items] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("lt-items", JAVA, lt, classStartNanos);
   }
 
   // ------------------------------------------------------------------ immutable
