@@ -1,5 +1,7 @@
 package io.dht.interop;
 
+import static io.dht.interop.InteropFixtures.get;
+import static io.dht.interop.InteropFixtures.startJava;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,12 +20,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -52,8 +49,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 class BittorrentDhtInteropTest {
   private static final int JS_NODES = 4;
   private static final int JS_HOST_BASE = 41;
-  /** Bound of one call into a node (a lookup on loopback takes milliseconds). */
-  private static final Duration STEP = Duration.ofSeconds(10);
   /** Bound of a wait for something that follows from a message or two on loopback. */
   private static final Duration SETTLE = Duration.ofSeconds(5);
   /** Bound of a wait that repeats lookups. */
@@ -72,14 +67,7 @@ class BittorrentDhtInteropTest {
 
   @RegisterExtension
   static final TestWatcher DIAGNOSE_FAILURES =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.out.println(
-              "===== interop diagnostics after " + context.getDisplayName() + " failed: " + cause + "\n"
-                  + diagnostics());
-        }
-      };
+      InteropFixtures.diagnoseFailures("interop", BittorrentDhtInteropTest::diagnostics);
 
   @BeforeAll
   @Timeout(value = 400, unit = TimeUnit.SECONDS) // a first npm install is bounded at 5 minutes by itself
@@ -93,12 +81,12 @@ class BittorrentDhtInteropTest {
       return;
     }
     classStartNanos = System.nanoTime();
-    javaA = startJava("127.0.0.31", List.of());
+    javaA = startJava("127.0.0.31", List.of(), JAVA);
     js = JsDhtCluster.start(dir, JS_NODES, JS_HOST_BASE, List.of(javaA.localEndpoint()));
     jsAtReady = js.info();
     List<Endpoint> seeds = js.endpoints().subList(0, 2);
-    javaB = startJava("127.0.0.32", seeds);
-    javaC = startJava("127.0.0.33", seeds);
+    javaB = startJava("127.0.0.32", seeds, JAVA);
+    javaC = startJava("127.0.0.33", seeds, JAVA);
     for (Dht d : List.of(javaB, javaC)) {
       try {
         BOOTSTRAPS.add(get(d.bootstrap(), "bootstrap of " + d));
@@ -109,18 +97,6 @@ class BittorrentDhtInteropTest {
     System.out.printf("[interop] set up in %d ms%n", elapsedMillis());
   }
 
-  private static Dht startJava(String host, List<Endpoint> seeds) {
-    Dht d =
-        Dht.builder()
-            .bindAddress(Endpoint.parseAddress(host))
-            .port(0)
-            .config(DhtConfig.privateNetwork())
-            .bootstrap(seeds)
-            .start();
-    JAVA.add(d);
-    return d;
-  }
-
   @BeforeEach
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
@@ -128,22 +104,12 @@ class BittorrentDhtInteropTest {
 
   @AfterEach
   void noInternalErrors() {
-    for (Dht d : JAVA) {
-      assertThat(get(d.stats(), "stats").internalErrors()).as("internal errors of %s", d).isZero();
-    }
+    InteropFixtures.assertNoInternalErrors(JAVA);
   }
 
   @AfterAll
   static void stopNodes() {
-    for (Dht d : JAVA) {
-      d.close();
-    }
-    if (js != null) {
-      js.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[interop] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("interop", JAVA, js, classStartNanos);
   }
 
   // ------------------------------------------------------------------ pings
@@ -306,11 +272,7 @@ class BittorrentDhtInteropTest {
   void bittorrentDhtRaisedNoWarnings() {
     // k-rpc-socket warns on datagrams it cannot decode, unknown message types, and replies whose transaction id or
     // source address match no query of its own: on loopback, each of these would be a wire bug on our side.
-    List<String> warnings =
-        js.recentLines().stream()
-            .filter(l -> l.contains("\"event\":\"warning\"") || l.contains("\"event\":\"error\""))
-            .toList();
-    assertThat(warnings).as("bittorrent-dht warning/error events").isEmpty();
+    assertThat(js.warningsAndErrors()).as("bittorrent-dht warning/error events").isEmpty();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -320,49 +282,17 @@ class BittorrentDhtInteropTest {
   }
 
   private static long sumStats(ToLongFunction<NodeStats> field) {
-    long sum = 0;
-    for (Dht d : JAVA) {
-      sum += field.applyAsLong(get(d.stats(), "stats"));
-    }
-    return sum;
+    return InteropFixtures.sumStats(JAVA, field);
   }
 
   private static long elapsedMillis() {
-    return (System.nanoTime() - classStartNanos) / 1_000_000;
-  }
-
-  /** Waits for a node future with a bound; failures become AssertionErrors naming the step. */
-  private static <T> T get(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STEP.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError(what + ": no result within " + STEP.toSeconds() + " s", e);
-    } catch (ExecutionException e) {
-      throw new AssertionError(what + " failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(what + ": interrupted", e);
-    }
+    return InteropFixtures.elapsedMillis(classStartNanos);
   }
 
   /** Routing tables and stats on both sides, and the script's recent output; never throws. */
   static String diagnostics() {
     StringBuilder sb = new StringBuilder();
-    for (Dht d : JAVA) {
-      sb.append("Java ").append(d).append('\n');
-      try {
-        List<Contact> table = d.routingTable().get(2, TimeUnit.SECONDS);
-        sb.append("  table (").append(table.size()).append("): ")
-            .append(table.stream().map(c -> c.endpoint().toString()).collect(Collectors.joining(" ")))
-            .append('\n');
-        sb.append("  ").append(d.stats().get(2, TimeUnit.SECONDS)).append('\n');
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        sb.append("  (unavailable: ").append(e).append(")\n");
-      }
-    }
+    InteropFixtures.appendTablesAndStats(sb, JAVA, c -> c.endpoint().toString());
     if (js != null) {
       try {
         for (JsDhtCluster.Node n : js.info()) {

@@ -1,20 +1,21 @@
 package io.dht.interop;
 
+import static io.dht.interop.InteropFixtures.endpoints;
+import static io.dht.interop.InteropFixtures.get;
+import static io.dht.interop.InteropFixtures.startJava;
+import static io.dht.interop.InteropFixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dht.Dht;
 import io.dht.bencode.BString;
 import io.dht.bencode.Bencode;
-import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.MutableItem;
 import io.dht.item.Sha1;
 import io.dht.keys.SigningKeyPair;
-import io.dht.node.DhtConfig;
 import io.dht.node.NodeStats;
 import io.dht.node.PutResult;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -36,7 +34,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -53,7 +50,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 class BittorrentDhtItemsInteropTest {
   private static final int JS_NODES = 4;
   private static final int JS_HOST_BASE = 185;
-  private static final Duration STEP = Duration.ofSeconds(10);
   private static final Duration CLASS_BUDGET = Duration.ofSeconds(120);
   private static final HexFormat HEX = HexFormat.of();
   private static final String SALT = "js-salt";
@@ -70,14 +66,7 @@ class BittorrentDhtItemsInteropTest {
 
   @RegisterExtension
   static final TestWatcher DIAGNOSE_FAILURES =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.out.println(
-              "===== bittorrent-dht BEP 44 diagnostics after " + context.getDisplayName() + " failed: " + cause
-                  + "\n" + diagnostics());
-        }
-      };
+      InteropFixtures.diagnoseFailures("bittorrent-dht BEP 44", BittorrentDhtItemsInteropTest::diagnostics);
 
   @BeforeAll
   @Timeout(value = 400, unit = TimeUnit.SECONDS) // a first npm install is bounded at 5 minutes by itself
@@ -91,58 +80,30 @@ class BittorrentDhtItemsInteropTest {
       return;
     }
     classStartNanos = System.nanoTime();
-    javaA = startJava("127.0.0.181", List.of());
+    javaA = startJava("127.0.0.181", List.of(), JAVA);
     js = JsDhtCluster.start(dir, JS_NODES, JS_HOST_BASE, List.of(javaA.localEndpoint()));
     List<Endpoint> seeds = js.endpoints().subList(0, 2);
-    javaB = startJava("127.0.0.182", seeds);
-    javaC = startJava("127.0.0.183", seeds);
+    javaB = startJava("127.0.0.182", seeds, JAVA);
+    javaC = startJava("127.0.0.183", seeds, JAVA);
     get(javaB.bootstrap(), "bootstrap of Java B through JS");
     get(javaC.bootstrap(), "bootstrap of Java C through JS");
     System.out.printf("[js-items] set up in %d ms%n", elapsedMillis());
   }
 
-  private static Dht startJava(String host, List<Endpoint> seeds) {
-    Dht d =
-        Dht.builder()
-            .bindAddress(Endpoint.parseAddress(host))
-            .port(0)
-            .config(DhtConfig.privateNetwork())
-            .bootstrap(seeds)
-            .start();
-    JAVA.add(d);
-    return d;
-  }
-
   @BeforeEach
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    assertThat(Duration.ofMillis(elapsedMillis())).as("time used since the setup started").isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(classStartNanos, CLASS_BUDGET, "time used since the setup started");
   }
 
   @AfterEach
   void noInternalErrors() {
-    for (Dht d : JAVA) {
-      assertThat(get(d.stats(), "stats").internalErrors()).as("internal errors of %s", d).isZero();
-    }
+    InteropFixtures.assertNoInternalErrors(JAVA);
   }
 
   @AfterAll
   static void stopNodes() {
-    JAVA.forEach(Dht::close);
-    if (js != null) {
-      js.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[js-items] done in %d ms after setup started%n", elapsedMillis());
-    }
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<Endpoint> endpoints(PutResult put) {
-    return put.storedOn().stream().map(Contact::endpoint).toList();
+    InteropFixtures.stopNodes("js-items", JAVA, js, classStartNanos);
   }
 
   /** JS node indexes that keep {@code target}, with the seq they keep ("node:seq"; seq "-" for immutable). */
@@ -352,50 +313,21 @@ class BittorrentDhtItemsInteropTest {
   @Timeout(10)
   void noUnexpectedProtocolErrors() {
     for (Dht d : JAVA) {
-      NodeStats s = get(d.stats(), "stats");
-      System.out.printf(
-          "[js-items] %s: %d queries in, %d errors sent, %d errors in, %d undecodable%n",
-          d.localEndpoint(), s.queriesIn(), s.errorsSent(), s.errorsIn(), s.undecodable());
+      NodeStats s = InteropFixtures.printErrorCounters("js-items", d);
       assertThat(s.undecodable()).as("undecodable datagrams at %s", d).isZero();
     }
-    List<String> warnings =
-        js.recentLines().stream()
-            .filter(l -> l.contains("\"event\":\"warning\"") || l.contains("\"event\":\"error\""))
-            .toList();
-    assertThat(warnings).as("bittorrent-dht warnings and errors").isEmpty();
+    assertThat(js.warningsAndErrors()).as("bittorrent-dht warnings and errors").isEmpty();
   }
 
   // ------------------------------------------------------------------ helpers
 
   private static long elapsedMillis() {
-    return (System.nanoTime() - classStartNanos) / 1_000_000;
-  }
-
-  private static <T> T get(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STEP.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError(what + ": no result within " + STEP.toSeconds() + " s", e);
-    } catch (ExecutionException e) {
-      throw new AssertionError(what + " failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(what + ": interrupted", e);
-    }
+    return InteropFixtures.elapsedMillis(classStartNanos);
   }
 
   static String diagnostics() {
     StringBuilder sb = new StringBuilder();
-    for (Dht d : JAVA) {
-      try {
-        sb.append("Java ").append(d).append(": ").append(d.stats().get(2, TimeUnit.SECONDS)).append('\n');
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        sb.append("Java ").append(d).append(" (unavailable: ").append(e).append(")\n");
-      }
-    }
+    InteropFixtures.appendStats(sb, JAVA);
     if (js != null) {
       sb.append(js.diagnostics());
     }

@@ -1,38 +1,24 @@
 package io.dht.interop;
 
 import io.dht.id.Endpoint;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assertions;
 
 /**
  * Test fixture: a cluster of webtorrent {@code bittorrent-dht} nodes (JavaScript, run by {@code node}) on
@@ -41,33 +27,21 @@ import org.junit.jupiter.api.Assertions;
  * use. The executables are {@code node} and {@code npm} from the PATH, or the system properties
  * {@code dht.peers.node} and {@code dht.peers.npm} (a bad path there shows the skip/fail behaviour).
  *
- * <p>Threads: one daemon thread reads the script's stdout and completes the waiting requests; callers block on
- * their request with a bound. Every wait here is bounded; the process is stopped through its {@link Process}
- * handle, never by name. The script also exits by itself on stdin EOF (this JVM died) and after its TTL.
+ * <p>Threads and stop: see {@link ScriptPeer}. Every wait here is bounded; the process is stopped through its
+ * {@link Process} handle, never by name. The script also exits by itself on stdin EOF (this JVM died) and after
+ * its TTL.
  */
-final class JsDhtCluster implements AutoCloseable {
+final class JsDhtCluster extends ScriptPeer<JsonLine> {
   static final String PACKAGE = "bittorrent-dht";
   static final String PACKAGE_VERSION = "11.0.12";
-  /** Set to 1 (CI does) to turn a missing peer into a test failure instead of a skip. */
-  static final String REQUIRE_ENV = "DHT_REQUIRE_PEERS";
 
   private static final String SCRIPT = "js-cluster.mjs";
   private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
-  private static final Duration STOP_STEP = Duration.ofSeconds(3);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   private static final int TTL_SECONDS = 300;
   private static final int KEPT_LINES = 200;
-
-  /** The peer cannot run on this machine: no node or npm, or the install failed. */
-  static final class UnavailableException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    UnavailableException(String message) {
-      super(message);
-    }
-  }
 
   /** One JS node as {@code info} reports it. */
   record Node(int index, Endpoint endpoint, String id, int tableSize, List<String> contacts) {}
@@ -75,24 +49,12 @@ final class JsDhtCluster implements AutoCloseable {
   /** A JS lookup: peers found ("ip:port") and where each came from ("peer&lt;-ip:port" or "peer&lt;-local"). */
   record Lookup(List<String> peers, List<String> sources) {}
 
-  private final Process process;
-  private final Writer stdin;
-  private final Thread reader;
-  private final Path stderrLog;
   private final List<Endpoint> endpoints;
-  private final Map<Long, CompletableFuture<JsonLine>> pending = new ConcurrentHashMap<>();
-  private final CompletableFuture<JsonLine> ready = new CompletableFuture<>();
-  private final Deque<String> lines = new ArrayDeque<>(); // guarded by itself
-  private final AtomicInteger tags = new AtomicInteger();
 
   private JsDhtCluster(Process process, Path stderrLog, List<Endpoint> endpoints) {
-    this.process = process;
-    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    this.stderrLog = stderrLog;
+    super(process, stderrLog, "js-cluster", "{\"op\":\"quit\"}", KEPT_LINES);
     this.endpoints = List.copyOf(endpoints);
-    this.reader = new Thread(this::readStdout, "js-cluster-stdout-" + process.pid());
-    reader.setDaemon(true);
-    reader.start();
+    startReader();
   }
 
   // ------------------------------------------------------------------ availability and install
@@ -110,21 +72,12 @@ final class JsDhtCluster implements AutoCloseable {
     return System.getProperty("dht.peers.npm", "npm");
   }
 
-  static boolean peersRequired() {
-    String v = System.getenv(REQUIRE_ENV);
-    return "1".equals(v) || "true".equalsIgnoreCase(v);
-  }
-
   /**
-   * What to do about an unavailable peer: returns the reason to skip with ({@code Assumptions}), or fails right
-   * here when {@value #REQUIRE_ENV}=1.
+   * What to do about an unavailable peer (no node or npm, or the install failed): returns the reason to skip with
+   * ({@code Assumptions}), or fails right here when {@value #REQUIRE_ENV}=1.
    */
   static String skipReasonOrFail(UnavailableException e) {
-    String why = "JavaScript DHT peer unavailable: " + e.getMessage();
-    if (peersRequired()) {
-      return Assertions.fail(why + " (" + REQUIRE_ENV + "=1 makes this a failure)");
-    }
-    return why + " (skipped; set " + REQUIRE_ENV + "=1 to fail instead)";
+    return skipOrFail("JavaScript DHT peer unavailable: " + e.getMessage());
   }
 
   /**
@@ -165,14 +118,7 @@ final class JsDhtCluster implements AutoCloseable {
             "[js-peers] installed %s@%s with npm %s in %d ms into %s%n",
             PACKAGE, PACKAGE_VERSION, npmVersion, (System.nanoTime() - start) / 1_000_000, dir);
       }
-      try (InputStream in = JsDhtCluster.class.getResourceAsStream("/interop/" + SCRIPT)) {
-        if (in == null) {
-          throw new IllegalStateException("test resource /interop/" + SCRIPT + " is missing");
-        }
-        Path tmp = Files.createTempFile(dir, SCRIPT, ".tmp");
-        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, dir.resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
+      copyScript(SCRIPT, dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare " + dir, e);
     }
@@ -228,34 +174,11 @@ final class JsDhtCluster implements AutoCloseable {
     }
   }
 
-  /** destroy, then destroyForcibly, each with a bounded wait. */
-  private static void stop(Process p) {
-    try {
-      p.destroy();
-      if (!p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** The first non-blank lines of a file, on one line. */
   private static String head(Path file, int lineCount) {
     try (var all = Files.lines(file)) {
       return all.filter(l -> !l.isBlank()).limit(lineCount).collect(Collectors.joining(" | "));
     } catch (IOException | UncheckedIOException e) {
-      return "(no " + file.getFileName() + ")";
-    }
-  }
-
-  private static String tail(Path file, int lineCount) {
-    try {
-      List<String> all = Files.readAllLines(file);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lineCount), all.size()));
-    } catch (IOException e) {
       return "(no " + file.getFileName() + ")";
     }
   }
@@ -345,73 +268,22 @@ final class JsDhtCluster implements AutoCloseable {
     throw new IllegalStateException("no free UDP port range on 127.0.0." + hostBase + "+");
   }
 
-  /** Asks the script to quit, then stops the process: destroy, then destroyForcibly, each wait bounded. */
-  @Override
-  public void close() {
-    try {
-      synchronized (stdin) {
-        stdin.write("{\"op\":\"quit\"}\n");
-        stdin.close();
-      }
-    } catch (IOException e) {
-      // already gone
-    }
-    try {
-      if (!process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
-        stop(process);
-      }
-      reader.join(STOP_STEP.toMillis());
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
   // ------------------------------------------------------------------ requests
 
-  private void readStdout() {
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String text;
-      while ((text = in.readLine()) != null) {
-        remember(text);
-        JsonLine line;
-        try {
-          line = JsonLine.parse(text);
-        } catch (IllegalArgumentException e) {
-          continue; // not ours (a stray console.log); kept in the recent lines
-        }
-        if (line.string("event").filter("ready"::equals).isPresent()) {
-          ready.complete(line);
-        } else if (line.string("event").filter("fatal"::equals).isPresent()) {
-          ready.completeExceptionally(new IllegalStateException("fatal: " + line));
-        } else if (line.has("tag")) {
-          CompletableFuture<JsonLine> waiter = pending.remove(line.number("tag"));
-          if (waiter != null) {
-            waiter.complete(line);
-          }
-        }
-      }
-    } catch (IOException e) {
-      remember("(stdout read failed: " + e + ")");
-    }
-    String exit;
+  @Override
+  void onLine(String text) {
+    JsonLine line;
     try {
-      exit = process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS) ? "exit " + process.exitValue() : "running";
-    } catch (InterruptedException e) {
-      exit = "unknown";
+      line = JsonLine.parse(text);
+    } catch (IllegalArgumentException e) {
+      return; // not ours (a stray console.log); kept in the recent lines
     }
-    IllegalStateException gone = new IllegalStateException("js-cluster stdout closed (" + exit + ")");
-    ready.completeExceptionally(gone);
-    pending.values().forEach(f -> f.completeExceptionally(gone));
-  }
-
-  private void remember(String text) {
-    synchronized (lines) {
-      lines.addLast(text);
-      while (lines.size() > KEPT_LINES) {
-        lines.removeFirst();
-      }
+    if (line.string("event").filter("ready"::equals).isPresent()) {
+      ready.complete(line);
+    } else if (line.string("event").filter("fatal"::equals).isPresent()) {
+      ready.completeExceptionally(new IllegalStateException("fatal: " + line));
+    } else if (line.has("tag")) {
+      complete(Long.toString(line.number("tag")), line);
     }
   }
 
@@ -423,27 +295,7 @@ final class JsDhtCluster implements AutoCloseable {
     if (!json.startsWith("{") || json.length() < 3) {
       throw new IllegalArgumentException("expected a non-empty JSON object: " + json);
     }
-    long tag = tags.incrementAndGet();
-    CompletableFuture<JsonLine> reply = new CompletableFuture<>();
-    pending.put(tag, reply);
-    try {
-      synchronized (stdin) {
-        stdin.write("{\"tag\":" + tag + "," + json.substring(1) + "\n");
-        stdin.flush();
-      }
-      return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (IOException e) {
-      throw new IllegalStateException("js-cluster: cannot send " + json + ": " + e.getMessage(), e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("js-cluster: no reply to " + json + " within " + timeout.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("js-cluster: " + json + ": " + e.getCause().getMessage(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for " + json, e);
-    } finally {
-      pending.remove(tag);
-    }
+    return exchange(json, timeout, tag -> "{\"tag\":" + tag + "," + json.substring(1));
   }
 
   /** {@link #request} with the default bound; fails unless the reply says ok. */
@@ -586,19 +438,18 @@ final class JsDhtCluster implements AutoCloseable {
     return ok("{\"op\":\"stored\",\"target\":" + quote(targetHex) + "}").objects("holders");
   }
 
-  /** The script's recent stdout lines (replies and events such as announce_peer and warnings). */
-  List<String> recentLines() {
-    synchronized (lines) {
-      return new ArrayList<>(lines);
-    }
+  /**
+   * The recent lines that are warning or error events: k-rpc-socket warns on datagrams it cannot decode, unknown
+   * message types, and replies whose transaction id or source address match no query of its own.
+   */
+  List<String> warningsAndErrors() {
+    return recentLines().stream()
+        .filter(l -> l.contains("\"event\":\"warning\"") || l.contains("\"event\":\"error\""))
+        .toList();
   }
 
   /** Process state, recent stdout lines and the stderr tail, for failure messages. */
   String diagnostics() {
-    List<String> recent = recentLines();
-    return "js-cluster pid " + process.pid() + (process.isAlive() ? " running" : " exited")
-        + "; last stdout lines:\n  "
-        + String.join("\n  ", recent.subList(Math.max(0, recent.size() - 40), recent.size()))
-        + "\nstderr tail (" + stderrLog + "):\n  " + tail(stderrLog, 20).replace("\n", "\n  ");
+    return "js-cluster " + processDiagnostics();
   }
 }

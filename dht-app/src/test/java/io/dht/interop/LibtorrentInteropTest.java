@@ -1,5 +1,8 @@
 package io.dht.interop;
 
+import static io.dht.interop.InteropFixtures.awaitTrue;
+import static io.dht.interop.InteropFixtures.get;
+import static io.dht.interop.InteropFixtures.startJava;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dht.Dht;
@@ -16,13 +19,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -51,8 +48,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LibtorrentInteropTest {
   private static final String LT_HOST = "127.0.0.61";
-  /** Bound of one call into a node (a lookup on loopback takes milliseconds). */
-  private static final Duration STEP = Duration.ofSeconds(10);
   /** Bound of a wait for something that follows from a message or two on loopback. */
   private static final Duration SETTLE = Duration.ofSeconds(5);
   /** Bound of a wait that repeats lookups, or of libtorrent's own announce after adding a torrent. */
@@ -77,14 +72,7 @@ class LibtorrentInteropTest {
 
   @RegisterExtension
   static final TestWatcher DIAGNOSE_FAILURES =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.out.println(
-              "===== libtorrent interop diagnostics after " + context.getDisplayName() + " failed: " + cause + "\n"
-                  + diagnostics());
-        }
-      };
+      InteropFixtures.diagnoseFailures("libtorrent interop", LibtorrentInteropTest::diagnostics);
 
   @BeforeAll
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -99,9 +87,9 @@ class LibtorrentInteropTest {
     }
     classStartNanos = System.nanoTime();
     System.out.println("[lt-interop] libtorrent " + version + " via " + LibtorrentPeer.python());
-    javaA = startJava("127.0.0.51", List.of());
-    javaB = startJava("127.0.0.52", List.of(javaA.localEndpoint()));
-    javaC = startJava("127.0.0.53", List.of(javaA.localEndpoint()));
+    javaA = startJava("127.0.0.51", List.of(), JAVA);
+    javaB = startJava("127.0.0.52", List.of(javaA.localEndpoint()), JAVA);
+    javaC = startJava("127.0.0.53", List.of(javaA.localEndpoint()), JAVA);
     get(javaB.bootstrap(), "bootstrap of Java B through Java A");
     get(javaC.bootstrap(), "bootstrap of Java C through Java A");
     queriesAtABeforeLibtorrent = get(javaA.stats(), "stats").queriesIn();
@@ -110,45 +98,24 @@ class LibtorrentInteropTest {
     System.out.printf("[lt-interop] set up in %d ms: %s%n", elapsedMillis(), lt);
   }
 
-  private static Dht startJava(String host, List<Endpoint> seeds) {
-    Dht d =
-        Dht.builder()
-            .bindAddress(Endpoint.parseAddress(host))
-            .port(0)
-            .config(DhtConfig.privateNetwork())
-            .bootstrap(seeds)
-            .start();
-    JAVA.add(d);
-    return d;
-  }
-
   @BeforeEach
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     assertThat(lt).as("libtorrent peer (see the setup output)").isNotNull();
-    assertThat(Duration.ofMillis(elapsedMillis()))
-        .as("time used since the setup started (the class budget; earlier steps used it up)")
-        .isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(
+        classStartNanos,
+        CLASS_BUDGET,
+        "time used since the setup started (the class budget; earlier steps used it up)");
   }
 
   @AfterEach
   void noInternalErrors() {
-    for (Dht d : JAVA) {
-      assertThat(get(d.stats(), "stats").internalErrors()).as("internal errors of %s", d).isZero();
-    }
+    InteropFixtures.assertNoInternalErrors(JAVA);
   }
 
   @AfterAll
   static void stopNodes() {
-    for (Dht d : JAVA) {
-      d.close();
-    }
-    if (lt != null) {
-      lt.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[lt-interop] done in %d ms after setup started%n", elapsedMillis());
-    }
+    InteropFixtures.stopNodes("lt-interop", JAVA, lt, classStartNanos);
   }
 
   // ------------------------------------------------------------------ bootstrap
@@ -218,7 +185,7 @@ class LibtorrentInteropTest {
   @Timeout(25)
   void findNodeBothWays() {
     // Java D knows nobody but libtorrent: its bootstrap is libtorrent's find_node answers.
-    javaD = startJava("127.0.0.54", List.of(lt.endpoint()));
+    javaD = startJava("127.0.0.54", List.of(lt.endpoint()), JAVA);
     LookupResult boot = get(javaD.bootstrap(), "bootstrap of Java D through libtorrent");
     assertThat(boot.responses()).as("replies to Java D's bootstrap: %s", boot).isPositive();
     NodeId ltId = lt.refreshId();
@@ -347,74 +314,21 @@ class LibtorrentInteropTest {
   }
 
   private static long sumStats(ToLongFunction<NodeStats> field) {
-    long sum = 0;
-    for (Dht d : JAVA) {
-      sum += field.applyAsLong(get(d.stats(), "stats"));
-    }
-    return sum;
-  }
-
-  /** Polls {@code condition} every 100 ms until true; fails after {@code bound}. */
-  private static void awaitTrue(String what, Duration bound, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError(what + ": not within " + bound.toMillis() + " ms");
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(what + ": interrupted", e);
-      }
-    }
+    return InteropFixtures.sumStats(JAVA, field);
   }
 
   private static long elapsedMillis() {
-    return (System.nanoTime() - classStartNanos) / 1_000_000;
-  }
-
-  /** Waits for a node future with a bound; failures become AssertionErrors naming the step. */
-  private static <T> T get(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STEP.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError(what + ": no result within " + STEP.toSeconds() + " s", e);
-    } catch (ExecutionException e) {
-      throw new AssertionError(what + " failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(what + ": interrupted", e);
-    }
+    return InteropFixtures.elapsedMillis(classStartNanos);
   }
 
   /** Routing tables and stats on both sides, libtorrent's output and its packets with each Java node. */
   static String diagnostics() {
     StringBuilder sb = new StringBuilder();
-    for (Dht d : JAVA) {
-      sb.append("Java ").append(d).append('\n');
-      try {
-        List<Contact> table = d.routingTable().get(2, TimeUnit.SECONDS);
-        sb.append("  table (").append(table.size()).append("): ")
-            .append(table.stream().map(Contact::toString).collect(Collectors.joining(" ")))
-            .append('\n');
-        sb.append("  ").append(d.stats().get(2, TimeUnit.SECONDS)).append('\n');
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        sb.append("  (unavailable: ").append(e).append(")\n");
-      }
-    }
+    InteropFixtures.appendTablesAndStats(sb, JAVA, Contact::toString);
     if (lt != null) {
       try {
         sb.append("libtorrent table: ").append(lt.table()).append('\n');
-        for (Dht d : JAVA) {
-          sb.append("libtorrent <-> ").append(d.localEndpoint()).append(" (last packets):\n");
-          for (String p : lt.packets(d.localEndpoint(), 8)) {
-            sb.append("  ").append(p).append('\n');
-          }
-        }
+        InteropFixtures.appendPackets(sb, lt, JAVA, 8);
       } catch (RuntimeException e) {
         sb.append("libtorrent state unavailable: ").append(e.getMessage()).append('\n');
       }

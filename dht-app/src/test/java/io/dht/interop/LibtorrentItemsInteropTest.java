@@ -1,17 +1,20 @@
 package io.dht.interop;
 
+import static io.dht.interop.InteropFixtures.awaitTrue;
+import static io.dht.interop.InteropFixtures.endpoints;
+import static io.dht.interop.InteropFixtures.get;
+import static io.dht.interop.InteropFixtures.startJava;
+import static io.dht.interop.InteropFixtures.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dht.Dht;
 import io.dht.bencode.BString;
 import io.dht.bencode.Bencode;
 import io.dht.id.Contact;
-import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.item.MutableItem;
 import io.dht.item.Sha1;
 import io.dht.keys.SigningKeyPair;
-import io.dht.node.DhtConfig;
 import io.dht.node.NodeStats;
 import io.dht.node.PutResult;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +23,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -52,7 +50,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LibtorrentItemsInteropTest {
   private static final String LT_HOST = "127.0.0.211";
-  private static final Duration STEP = Duration.ofSeconds(10);
   private static final Duration SETTLE = Duration.ofSeconds(5);
   private static final Duration FIND = Duration.ofSeconds(15);
   /** Budget of the whole class from the start of the setup (a normal run takes a few seconds). */
@@ -71,14 +68,7 @@ class LibtorrentItemsInteropTest {
 
   @RegisterExtension
   static final TestWatcher DIAGNOSE_FAILURES =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.out.println(
-              "===== libtorrent BEP 44 diagnostics after " + context.getDisplayName() + " failed: " + cause + "\n"
-                  + diagnostics());
-        }
-      };
+      InteropFixtures.diagnoseFailures("libtorrent BEP 44", LibtorrentItemsInteropTest::diagnostics);
 
   @BeforeAll
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -93,9 +83,9 @@ class LibtorrentItemsInteropTest {
     }
     classStartNanos = System.nanoTime();
     System.out.println("[lt-items] libtorrent " + version);
-    javaA = startJava("127.0.0.201", List.of());
-    javaB = startJava("127.0.0.202", List.of(javaA.localEndpoint()));
-    javaC = startJava("127.0.0.203", List.of(javaA.localEndpoint()));
+    javaA = startJava("127.0.0.201", List.of(), JAVA);
+    javaB = startJava("127.0.0.202", List.of(javaA.localEndpoint()), JAVA);
+    javaC = startJava("127.0.0.203", List.of(javaA.localEndpoint()), JAVA);
     get(javaB.bootstrap(), "bootstrap of Java B");
     get(javaC.bootstrap(), "bootstrap of Java C");
     lt = LibtorrentPeer.start(
@@ -117,49 +107,21 @@ class LibtorrentItemsInteropTest {
     System.out.printf("[lt-items] set up in %d ms: %s%n", elapsedMillis(), lt);
   }
 
-  private static Dht startJava(String host, List<Endpoint> seeds) {
-    Dht d =
-        Dht.builder()
-            .bindAddress(Endpoint.parseAddress(host))
-            .port(0)
-            .config(DhtConfig.privateNetwork())
-            .bootstrap(seeds)
-            .start();
-    JAVA.add(d);
-    return d;
-  }
-
   @BeforeEach
   void requirePeer() {
     Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     assertThat(lt).as("libtorrent peer (see the setup output)").isNotNull();
-    assertThat(Duration.ofMillis(elapsedMillis())).as("time used since the setup started").isLessThan(CLASS_BUDGET);
+    InteropFixtures.assertWithinBudget(classStartNanos, CLASS_BUDGET, "time used since the setup started");
   }
 
   @AfterEach
   void noInternalErrors() {
-    for (Dht d : JAVA) {
-      assertThat(get(d.stats(), "stats").internalErrors()).as("internal errors of %s", d).isZero();
-    }
+    InteropFixtures.assertNoInternalErrors(JAVA);
   }
 
   @AfterAll
   static void stopNodes() {
-    JAVA.forEach(Dht::close);
-    if (lt != null) {
-      lt.close();
-    }
-    if (classStartNanos != 0) {
-      System.out.printf("[lt-items] done in %d ms after setup started%n", elapsedMillis());
-    }
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<Endpoint> endpoints(PutResult put) {
-    return put.storedOn().stream().map(Contact::endpoint).toList();
+    InteropFixtures.stopNodes("lt-items", JAVA, lt, classStartNanos);
   }
 
   // ------------------------------------------------------------------ immutable
@@ -264,10 +226,7 @@ class LibtorrentItemsInteropTest {
   void noProtocolErrorsEitherWay() {
     assertThat(lt.krpcErrors()).as("KRPC errors libtorrent sent or received").isEmpty();
     for (Dht d : JAVA) {
-      NodeStats s = get(d.stats(), "stats");
-      System.out.printf(
-          "[lt-items] %s: %d queries in, %d errors sent, %d errors in, %d undecodable%n",
-          d.localEndpoint(), s.queriesIn(), s.errorsSent(), s.errorsIn(), s.undecodable());
+      NodeStats s = InteropFixtures.printErrorCounters("lt-items", d);
       assertThat(s.errorsSent()).as("error replies sent by %s", d).isZero();
       assertThat(s.errorsIn()).as("KRPC errors received by %s", d).isZero();
       assertThat(s.undecodable()).as("undecodable datagrams at %s", d).isZero();
@@ -276,60 +235,18 @@ class LibtorrentItemsInteropTest {
 
   // ------------------------------------------------------------------ helpers
 
-  private static void awaitTrue(String what, Duration bound, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError(what + ": not within " + bound.toMillis() + " ms");
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(what + ": interrupted", e);
-      }
-    }
-  }
-
   private static long elapsedMillis() {
-    return (System.nanoTime() - classStartNanos) / 1_000_000;
-  }
-
-  private static <T> T get(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STEP.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError(what + ": no result within " + STEP.toSeconds() + " s", e);
-    } catch (ExecutionException e) {
-      throw new AssertionError(what + " failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(what + ": interrupted", e);
-    }
+    return InteropFixtures.elapsedMillis(classStartNanos);
   }
 
   /** Stats of our nodes, libtorrent's KRPC errors and its last packets with each Java node. */
   static String diagnostics() {
     StringBuilder sb = new StringBuilder();
-    for (Dht d : JAVA) {
-      try {
-        sb.append("Java ").append(d).append(": ").append(d.stats().get(2, TimeUnit.SECONDS)).append('\n');
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        sb.append("Java ").append(d).append(" (unavailable: ").append(e).append(")\n");
-      }
-    }
+    InteropFixtures.appendStats(sb, JAVA);
     if (lt != null) {
       try {
         sb.append("libtorrent KRPC errors: ").append(lt.krpcErrors()).append('\n');
-        for (Dht d : JAVA) {
-          sb.append("libtorrent <-> ").append(d.localEndpoint()).append(" (last packets):\n");
-          for (String p : lt.packets(d.localEndpoint(), 10)) {
-            sb.append("  ").append(p).append('\n');
-          }
-        }
+        InteropFixtures.appendPackets(sb, lt, JAVA, 10);
       } catch (RuntimeException e) {
         sb.append("libtorrent state unavailable: ").append(e.getMessage()).append('\n');
       }

@@ -2,42 +2,28 @@ package io.dht.interop;
 
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assertions;
 
 /**
  * Test fixture: one libtorrent-rasterbar DHT node (Debian {@code python3-libtorrent}, run by {@code /usr/bin/python3})
@@ -45,31 +31,18 @@ import org.junit.jupiter.api.Assertions;
  * <command> args}") with one reply line each on its stdout ("{@code <tag> ok key=value ...}" or "{@code <tag> err
  * text}"). See the script's docstring for the commands.
  *
- * <p>Threads: one daemon thread reads the script's stdout and completes the waiting request; callers block with a
- * bound. Every wait is bounded; the process is stopped through its {@link Process} handle (destroy, then
- * destroyForcibly), never by name. The script also exits by itself on stdin EOF (this JVM died) and after its TTL.
+ * <p>Threads and stop: see {@link ScriptPeer}. Every wait is bounded; the process is stopped through its {@link
+ * Process} handle (destroy, then destroyForcibly), never by name. The script also exits by itself on stdin EOF
+ * (this JVM died) and after its TTL.
  */
-final class LibtorrentPeer implements AutoCloseable {
-  /** Set to 1 (CI does) to turn a missing peer into a test failure instead of a skip. */
-  static final String REQUIRE_ENV = "DHT_REQUIRE_PEERS";
-
+final class LibtorrentPeer extends ScriptPeer<LibtorrentPeer.Reply> {
   private static final String SCRIPT = "lt-peer.py";
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
-  private static final Duration STOP_STEP = Duration.ofSeconds(3);
   /** Added to a command's own timeout (which the script enforces) for the reply to come back. */
   private static final Duration REPLY_SLACK = Duration.ofSeconds(5);
   private static final int TTL_SECONDS = 300;
   private static final int KEPT_LINES = 400;
-
-  /** The peer cannot run on this machine: no {@code /usr/bin/python3}, or it cannot import libtorrent. */
-  static final class UnavailableException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    UnavailableException(String message) {
-      super(message);
-    }
-  }
 
   /** One reply line: {@code ok} with its fields, or an error text. */
   record Reply(boolean ok, Map<String, String> fields, String line) {
@@ -108,25 +81,13 @@ final class LibtorrentPeer implements AutoCloseable {
   /** The announce_peer queries libtorrent sent for a magnet torrent, and which nodes acknowledged them. */
   record Announce(List<Endpoint> sentTo, List<Endpoint> ackedBy, List<String> errors) {}
 
-  private final Process process;
-  private final Writer stdin;
-  private final Thread reader;
-  private final Path stderrLog;
   private final Endpoint endpoint;
-  private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
-  private final CompletableFuture<Reply> ready = new CompletableFuture<>();
-  private final Deque<String> lines = new ArrayDeque<>(); // guarded by itself
-  private final AtomicLong tags = new AtomicLong();
   private volatile NodeId id;
 
   private LibtorrentPeer(Process process, Path stderrLog, Endpoint endpoint) {
-    this.process = process;
-    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    this.stderrLog = stderrLog;
+    super(process, stderrLog, "lt-peer", "0 quit", KEPT_LINES);
     this.endpoint = endpoint;
-    this.reader = new Thread(this::readStdout, "lt-peer-stdout-" + process.pid());
-    reader.setDaemon(true);
-    reader.start();
+    startReader();
   }
 
   // ------------------------------------------------------------------ availability
@@ -141,22 +102,13 @@ final class LibtorrentPeer implements AutoCloseable {
     return Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target").resolve("lt-peer");
   }
 
-  static boolean peersRequired() {
-    String v = System.getenv(REQUIRE_ENV);
-    return "1".equals(v) || "true".equalsIgnoreCase(v);
-  }
-
   /**
-   * What to do about an unavailable peer: returns the reason to skip with ({@code Assumptions}), or fails right
-   * here when {@value #REQUIRE_ENV}=1.
+   * What to do about an unavailable peer (no {@code /usr/bin/python3}, or it cannot import libtorrent): returns the
+   * reason to skip with ({@code Assumptions}), or fails right here when {@value #REQUIRE_ENV}=1.
    */
   static String skipReasonOrFail(UnavailableException e) {
-    String why = "libtorrent DHT peer unavailable: " + e.getMessage()
-        + " (install it with: apt-get install -y python3-libtorrent)";
-    if (peersRequired()) {
-      return Assertions.fail(why + " (" + REQUIRE_ENV + "=1 makes this a failure)");
-    }
-    return why + " (skipped; set " + REQUIRE_ENV + "=1 to fail instead)";
+    return skipOrFail("libtorrent DHT peer unavailable: " + e.getMessage()
+        + " (install it with: apt-get install -y python3-libtorrent)");
   }
 
   /**
@@ -197,24 +149,13 @@ final class LibtorrentPeer implements AutoCloseable {
               "'" + python + " -c \"import libtorrent\"' exited " + p.exitValue() + ": "
                   + (all.isEmpty() ? "" : all.get(all.size() - 1)));
         }
-        copyScript();
+        copyScript(SCRIPT, workDir());
         return text.lines().reduce((a, b) -> b).orElse("?");
       } finally {
         Files.deleteIfExists(out);
       }
     } catch (IOException e) {
       throw new UnavailableException("cannot run " + python + ": " + e.getMessage());
-    }
-  }
-
-  private static void copyScript() throws IOException {
-    try (InputStream in = LibtorrentPeer.class.getResourceAsStream("/interop/" + SCRIPT)) {
-      if (in == null) {
-        throw new IllegalStateException("test resource /interop/" + SCRIPT + " is missing");
-      }
-      Path tmp = Files.createTempFile(workDir(), SCRIPT, ".tmp");
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, workDir().resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
@@ -303,79 +244,25 @@ final class LibtorrentPeer implements AutoCloseable {
     throw new IllegalStateException("no free UDP+TCP port on " + host);
   }
 
-  /** Asks the script to quit, then stops the process: destroy, then destroyForcibly, each wait bounded. */
-  @Override
-  public void close() {
-    try {
-      synchronized (stdin) {
-        stdin.write("0 quit\n");
-        stdin.close();
-      }
-    } catch (IOException e) {
-      // already gone
-    }
-    try {
-      if (!process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
-        stop(process);
-      }
-      reader.join(STOP_STEP.toMillis());
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** destroy, then destroyForcibly, each with a bounded wait. */
-  private static void stop(Process p) {
-    try {
-      p.destroy();
-      if (!p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
   // ------------------------------------------------------------------ protocol
 
-  private void readStdout() {
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String text;
-      while ((text = in.readLine()) != null) {
-        remember(text);
-        if (text.startsWith("#")) {
-          continue;
-        }
-        if (text.startsWith("ready ")) {
-          ready.complete(new Reply(true, fields(text.substring(6)), text));
-        } else if (text.startsWith("fatal")) {
-          ready.completeExceptionally(new IllegalStateException(text));
-        } else {
-          String[] parts = text.split(" ", 3);
-          CompletableFuture<Reply> waiter = pending.remove(parts[0]);
-          if (waiter != null && parts.length >= 2) {
-            String rest = parts.length == 3 ? parts[2] : "";
-            boolean ok = parts[1].equals("ok");
-            waiter.complete(new Reply(ok, ok ? fields(rest) : Map.of(), text));
-          }
-        }
+  @Override
+  void onLine(String text) {
+    if (text.startsWith("#")) {
+      return;
+    }
+    if (text.startsWith("ready ")) {
+      ready.complete(new Reply(true, fields(text.substring(6)), text));
+    } else if (text.startsWith("fatal")) {
+      ready.completeExceptionally(new IllegalStateException(text));
+    } else {
+      String[] parts = text.split(" ", 3);
+      if (parts.length >= 2) {
+        String rest = parts.length == 3 ? parts[2] : "";
+        boolean ok = parts[1].equals("ok");
+        complete(parts[0], new Reply(ok, ok ? fields(rest) : Map.of(), text));
       }
-    } catch (IOException e) {
-      remember("(stdout read failed: " + e + ")");
     }
-    String exit;
-    try {
-      exit = process.waitFor(STOP_STEP.toMillis(), TimeUnit.MILLISECONDS) ? "exit " + process.exitValue() : "running";
-    } catch (InterruptedException e) {
-      exit = "unknown";
-    }
-    IllegalStateException gone = new IllegalStateException("lt-peer stdout closed (" + exit + ")");
-    ready.completeExceptionally(gone);
-    pending.values().forEach(f -> f.completeExceptionally(gone));
   }
 
   private static Map<String, String> fields(String text) {
@@ -389,42 +276,12 @@ final class LibtorrentPeer implements AutoCloseable {
     return map;
   }
 
-  private void remember(String text) {
-    synchronized (lines) {
-      lines.addLast(text);
-      while (lines.size() > KEPT_LINES) {
-        lines.removeFirst();
-      }
-    }
-  }
-
   /**
    * Sends one command and waits for its reply (ok or err) for {@code timeout} plus a slack; throws {@link
    * IllegalStateException} when none comes or the process is gone.
    */
   Reply request(String command, Duration timeout) {
-    String tag = Long.toString(tags.incrementAndGet());
-    CompletableFuture<Reply> reply = new CompletableFuture<>();
-    pending.put(tag, reply);
-    Duration bound = timeout.plus(REPLY_SLACK);
-    try {
-      synchronized (stdin) {
-        stdin.write(tag + " " + command + "\n");
-        stdin.flush();
-      }
-      return reply.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (IOException e) {
-      throw new IllegalStateException("lt-peer: cannot send '" + command + "': " + e.getMessage(), e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("lt-peer: no reply to '" + command + "' within " + bound.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("lt-peer: '" + command + "': " + e.getCause().getMessage(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for '" + command + "'", e);
-    } finally {
-      pending.remove(tag);
-    }
+    return exchange("'" + command + "'", timeout.plus(REPLY_SLACK), tag -> tag + " " + command);
   }
 
   /** {@link #request}; fails unless the reply is ok. */
@@ -583,26 +440,9 @@ final class LibtorrentPeer implements AutoCloseable {
     return Optional.of(new LtItem(Long.parseLong(r.field("seq")), HEX.parseHex(r.field("vhex")), r.field("sig")));
   }
 
-  List<String> recentLines() {
-    synchronized (lines) {
-      return new ArrayList<>(lines);
-    }
-  }
-
   /** Process state, recent stdout lines and the stderr tail, for failure messages. */
   String diagnostics() {
-    List<String> recent = recentLines();
-    String stderrTail;
-    try {
-      List<String> all = Files.exists(stderrLog) ? Files.readAllLines(stderrLog) : List.of();
-      stderrTail = String.join("\n  ", all.subList(Math.max(0, all.size() - 20), all.size()));
-    } catch (IOException | UncheckedIOException e) {
-      stderrTail = "(unreadable: " + e + ")";
-    }
-    return "lt-peer " + endpoint + " pid " + process.pid() + (process.isAlive() ? " running" : " exited")
-        + "; last stdout lines:\n  "
-        + String.join("\n  ", recent.subList(Math.max(0, recent.size() - 40), recent.size()))
-        + "\nstderr tail (" + stderrLog + "):\n  " + stderrTail
+    return "lt-peer " + endpoint + " " + processDiagnostics()
         + "\nlibtorrent's DHT log and packets: " + workDir().resolve("lt-peer-" + endpoint.port() + ".dht.log");
   }
 
