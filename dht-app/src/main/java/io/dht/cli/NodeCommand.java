@@ -64,6 +64,10 @@ final class NodeCommand implements Callable<Integer> {
   static final int DEFAULT_RATE_BURST = 100;
   /** {@code DhtConfig.defaults().maxReplyBytesPerSecond()}. */
   static final int DEFAULT_REPLY_BYTES_PER_SECOND = 64_000;
+  /** {@code DhtConfig.defaults().itemCheckInterval()} in minutes. */
+  static final int DEFAULT_ITEM_CHECK_MINUTES = 30;
+  /** {@code DhtConfig.defaults().handoffsPerSecond()}. */
+  static final int DEFAULT_HANDOFFS_PER_SECOND = 20;
 
   private static final Duration STATUS_INTERVAL = Duration.ofMinutes(1);
   private static final Duration BOOTSTRAP_TIMEOUT = Duration.ofSeconds(60);
@@ -145,6 +149,22 @@ final class NodeCommand implements Callable<Integer> {
   Integer replyBytesPerSecond;
 
   @Option(
+      names = "--item-check-minutes",
+      paramLabel = "M",
+      description =
+          "Check each held BEP 44 item this often (jittered +-50 %): do its k closest nodes hold it? Copies are re-put"
+              + " where missing (default: " + DEFAULT_ITEM_CHECK_MINUTES + "; docs/durability.md).")
+  Integer itemCheckMinutes;
+
+  @Option(
+      names = "--handoffs-per-second",
+      paramLabel = "N",
+      description =
+          "Items pushed per second to newly met nodes that became responsible for them (default: "
+              + DEFAULT_HANDOFFS_PER_SECOND + "; 0 = no handoff; a graceful shutdown hands items over either way).")
+  Integer handoffsPerSecond;
+
+  @Option(
       names = "--handoff-timeout",
       paramLabel = "SECONDS",
       defaultValue = "10",
@@ -196,6 +216,20 @@ final class NodeCommand implements Callable<Integer> {
   DhtConfig config() {
     DhtConfig.Builder b = (privateNetwork ? DhtConfig.privateNetwork() : DhtConfig.defaults()).toBuilder();
     b.readOnly(readOnly);
+    if (itemCheckMinutes != null) {
+      if (itemCheckMinutes < 1) {
+        throw new ParameterException(
+            spec.commandLine(), "--item-check-minutes must be at least 1, got " + itemCheckMinutes);
+      }
+      b.itemCheckInterval(Duration.ofMinutes(itemCheckMinutes));
+    }
+    if (handoffsPerSecond != null) {
+      if (handoffsPerSecond < 0) {
+        throw new ParameterException(
+            spec.commandLine(), "--handoffs-per-second must not be negative, got " + handoffsPerSecond);
+      }
+      b.handoffsPerSecond(handoffsPerSecond);
+    }
     return limits(spec, b, rateLimit, rateBurst, replyBytesPerSecond).build();
   }
 

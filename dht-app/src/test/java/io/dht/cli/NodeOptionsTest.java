@@ -101,6 +101,13 @@ class NodeOptionsTest {
     assertThat(custom.queryBurstPerIp()).isEqualTo(200);
     assertThat(custom.maxReplyBytesPerSecond()).isEqualTo(100_000);
 
+    DhtConfig durability = node("--item-check-minutes", "5", "--handoffs-per-second", "0");
+    assertThat(durability.itemCheckInterval()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(durability.handoffsPerSecond()).isZero();
+    assertThat(DhtConfig.defaults().itemCheckInterval())
+        .isEqualTo(java.time.Duration.ofMinutes(NodeCommand.DEFAULT_ITEM_CHECK_MINUTES));
+    assertThat(DhtConfig.defaults().handoffsPerSecond()).isEqualTo(NodeCommand.DEFAULT_HANDOFFS_PER_SECOND);
+
     assertThat(node("--private")).isEqualTo(DhtConfig.privateNetwork());
     assertThat(node("--private", "--rate-limit", "10").queryRatePerIp()).isEqualTo(10);
     assertThat(node("--private", "--read-only").readOnly()).isTrue();
@@ -117,6 +124,8 @@ class NodeOptionsTest {
         "node --rate-limit many",
         "node --rate-burst 0",
         "node --reply-bytes-per-second -5",
+        "node --item-check-minutes 0",
+        "node --handoffs-per-second -1",
         "node --bind6 127.0.0.1",
         "node --bind ::1 --bind6 ::1",
         "node --port6 5",
