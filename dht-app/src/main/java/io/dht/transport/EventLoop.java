@@ -65,6 +65,12 @@ public final class EventLoop implements AutoCloseable {
   public static final int MAX_TASKS_PER_ITERATION = 1024;
   /** Bound of the command queue; {@link #execute} rejects beyond it. */
   public static final int TASK_QUEUE_CAPACITY = 65_536;
+  /**
+   * System property choosing the datagram I/O: {@code auto} (the default: batched {@code recvmmsg}/{@code
+   * sendmmsg} when {@link #nativeIoUnavailableReason()} is null, else NIO), {@code nio}, or {@code native} (fail
+   * when unavailable).
+   */
+  public static final String IO_PROPERTY = "dht.io";
 
   private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
   private static final int RUNNING = 0;
@@ -89,6 +95,9 @@ public final class EventLoop implements AutoCloseable {
   private final AddressCache addresses = new AddressCache();
   /** Handles one ready key; a field, so that a select allocates neither a lambda nor a selected-key set entry. */
   private final Consumer<SelectionKey> onReady = this::onReady;
+  /** Batched datagram I/O; null when the loop uses NIO's one system call per datagram. */
+  private final NativeDatagrams batched;
+  private final NativeDatagrams.Counts batchedCounts = new NativeDatagrams.Counts();
 
   // Written only by the loop thread, read by anyone.
   private volatile long failures;
@@ -96,17 +105,28 @@ public final class EventLoop implements AutoCloseable {
   private volatile long sendErrors;
   private volatile long receiveErrors;
 
-  private EventLoop(String name) throws IOException {
+  private EventLoop(String name, String io) throws IOException {
     this.name = name;
+    this.batched = chooseIo(io);
     this.selector = Selector.open();
     this.thread = new Thread(this::run, name);
   }
 
   /** Opens a selector and starts the loop thread under {@code name} (e.g. {@code dht-loop-0}). */
   public static EventLoop start(String name) {
+    return start(name, System.getProperty(IO_PROPERTY, "auto"));
+  }
+
+  /**
+   * As {@link #start(String)}, with the datagram I/O given as {@code io} ({@code auto}, {@code nio} or {@code
+   * native}; see {@link #IO_PROPERTY}).
+   *
+   * @throws DhtException for another value, or for {@code native} when batched I/O is unavailable
+   */
+  public static EventLoop start(String name, String io) {
     EventLoop loop;
     try {
-      loop = new EventLoop(name);
+      loop = new EventLoop(name, io);
     } catch (IOException e) {
       throw new DhtException("cannot open a selector: " + e.getMessage(), e);
     }
@@ -117,6 +137,50 @@ public final class EventLoop implements AutoCloseable {
   /** The loop thread's name. */
   public String name() {
     return name;
+  }
+
+  /**
+   * Why this JVM cannot use batched datagram I/O ({@link NativeDatagrams}), or null when it can: it needs Linux on
+   * x86-64 or aarch64, JDK 17, and the JVM options {@code --add-modules jdk.incubator.foreign
+   * --enable-native-access=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED}.
+   */
+  public static String nativeIoUnavailableReason() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.foreign").isEmpty()) {
+      return "module jdk.incubator.foreign not added (--add-modules jdk.incubator.foreign)";
+    }
+    try {
+      return NativeDatagrams.unavailableReason();
+    } catch (LinkageError e) {
+      return e.toString();
+    }
+  }
+
+  private static NativeDatagrams chooseIo(String io) {
+    String mode = io.trim().toLowerCase(java.util.Locale.ROOT);
+    switch (mode) {
+      case "nio":
+        return null;
+      case "auto":
+        return nativeIoUnavailableReason() == null ? NativeDatagrams.createIfAvailable() : null;
+      case "native":
+        String why = nativeIoUnavailableReason();
+        if (why != null) {
+          throw new DhtException("datagram I/O 'native' asked for, but it is unavailable: " + why);
+        }
+        return NativeDatagrams.createIfAvailable();
+      default:
+        throw new DhtException("datagram I/O must be auto, nio or native, not '" + io + "'");
+    }
+  }
+
+  /**
+   * How this loop reads and writes datagrams: {@code "recvmmsg/sendmmsg, 64 per call"} or {@code "NIO, one system
+   * call per datagram"}.
+   */
+  public String io() {
+    return batched != null
+        ? "recvmmsg/sendmmsg, " + NativeDatagrams.BATCH + " per call"
+        : "NIO, one system call per datagram";
   }
 
   /** Whether the calling thread is this loop's thread. */
@@ -246,9 +310,11 @@ public final class EventLoop implements AutoCloseable {
             try {
               if (c4 != null) {
                 nc.key4 = c4.register(selector, SelectionKey.OP_READ, nc);
+                nc.fd4 = batched != null ? NativeDatagrams.fdOf(c4) : -1;
               }
               if (c6 != null) {
                 nc.key6 = c6.register(selector, SelectionKey.OP_READ, nc);
+                nc.fd6 = batched != null ? NativeDatagrams.fdOf(c6) : -1;
               }
               nc.node = nodeFactory.apply(nc);
               nc.nodeId = nc.node.id().toString();
@@ -384,6 +450,7 @@ public final class EventLoop implements AutoCloseable {
         runTasks(MAX_TASKS_PER_ITERATION);
         runDueTimers();
         tickDueNodes();
+        flushSends();
       }
     } catch (IOException | ClosedSelectorException e) {
       LOG.log(System.Logger.Level.ERROR, name + ": selector failed, stopping: " + e);
@@ -419,8 +486,64 @@ public final class EventLoop implements AutoCloseable {
 
   private void onReady(SelectionKey key) {
     if (key.isValid() && key.isReadable()) {
-      readBatch((NodeChannel) key.attachment(), (DatagramChannel) key.channel());
+      NodeChannel nc = (NodeChannel) key.attachment();
+      if (batched != null) {
+        readBatchNative(nc, key == nc.key4 ? nc.fd4 : nc.fd6);
+      } else {
+        readBatch(nc, (DatagramChannel) key.channel());
+      }
     }
+  }
+
+  /**
+   * As {@link #readBatch}, with one {@code recvmmsg} for the whole batch; the replies the node sends meanwhile are
+   * queued and leave together in one {@code sendmmsg} at the end.
+   */
+  private void readBatchNative(NodeChannel nc, int fd) {
+    int n = batched.receive(fd, MAX_DATAGRAMS_PER_CHANNEL);
+    if (n < 0) {
+      receiveErrors++;
+      return;
+    }
+    long now = System.nanoTime();
+    for (int i = 0; i < n && !nc.closed; i++) {
+      Endpoint source = batched.source(i);
+      if (source == null || !nc.admit(source.address(), now)) {
+        continue; // not IPv4 or IPv6; or a flooding IP, dropped before it costs a decode
+      }
+      int length = batched.copy(i, receiveBytes);
+      try {
+        nc.node.onDatagram(source, receiveBytes, 0, length);
+      } catch (RuntimeException | Error e) {
+        failed(nc.nodeId, "onDatagram from " + source, e);
+      }
+    }
+    flushSends();
+  }
+
+  /** Sends the datagrams {@link #batched} holds; with NIO there are none. */
+  private void flushSends() {
+    if (batched == null || !batched.hasPending()) {
+      return;
+    }
+    batched.flush(batchedCounts);
+    takeBatchedCounts();
+  }
+
+  private void takeBatchedCounts() {
+    if (batchedCounts.drops != 0) {
+      sendDrops += batchedCounts.drops;
+      batchedCounts.drops = 0;
+    }
+    if (batchedCounts.errors != 0) {
+      sendErrors += batchedCounts.errors;
+      batchedCounts.errors = 0;
+    }
+  }
+
+  /** Before {@code nc}'s channels close: what is queued for them leaves now, while the sockets still exist. */
+  void beforeChannelsClose(NodeChannel nc) {
+    flushSends();
   }
 
   /**
@@ -536,6 +659,14 @@ public final class EventLoop implements AutoCloseable {
       // BEP 32: no socket of the destination's family; dropped and counted
       nc.countFamilyDrop();
       sendErrors++;
+      return;
+    }
+    if (batched != null) {
+      boolean v6Socket = channel == nc.channel6;
+      if (!batched.queue(v6Socket ? nc.fd6 : nc.fd4, v6Socket, to, data, offset, length, batchedCounts)) {
+        sendErrors++;
+      }
+      takeBatchedCounts();
       return;
     }
     if (length > sendBuffer.capacity()) {

@@ -28,6 +28,9 @@ public final class NodeChannel implements Transport {
   private final boolean v6WildcardReachesV4;
   SelectionKey key4;
   SelectionKey key6;
+  /** The sockets' descriptors when the loop uses batched I/O, else -1. */
+  int fd4 = -1;
+  int fd6 = -1;
   DhtNode node;
   String nodeId = "?";
   boolean closed;
@@ -113,6 +116,7 @@ public final class NodeChannel implements Transport {
       return;
     }
     closed = true;
+    loop.beforeChannelsClose(this);
     loop.unregister(this);
     for (SelectionKey key : new SelectionKey[] {key4, key6}) {
       if (key != null) {
