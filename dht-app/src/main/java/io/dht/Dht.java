@@ -145,6 +145,14 @@ public final class Dht implements AutoCloseable {
   }
 
   /**
+   * How the node's event loop reads and writes datagrams: batched ({@code "recvmmsg/sendmmsg, 64 per call"}) or
+   * {@code "NIO, one system call per datagram"} (see {@link EventLoop#IO_PROPERTY}).
+   */
+  public String io() {
+    return loop.io();
+  }
+
+  /**
    * BEP 32: whether the node has an IPv4 and an IPv6 socket. A dual-stack node keeps a routing table per family
    * under one id, asks for {@code want = ["n4", "n6"]} in its lookups, and uses contacts of both families.
    */

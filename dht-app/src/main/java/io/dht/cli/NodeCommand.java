@@ -341,6 +341,11 @@ final class NodeCommand implements Callable<Integer> {
         dht.id(),
         String.join(" and ", dht.localEndpoints().stream().map(Endpoint::toString).toList()),
         readOnly ? " (read-only)" : "");
+    String unavailable = EventLoop.nativeIoUnavailableReason();
+    out.printf(
+        "datagram I/O: %s%s%n",
+        dht.io(),
+        dht.io().startsWith("NIO") && unavailable != null ? " (batched I/O unavailable: " + unavailable + ")" : "");
     if (api != null) {
       out.printf("HTTP API, metrics and dashboard on %s%n", api.uri());
     }

@@ -9,6 +9,7 @@ import io.dht.bencode.BInteger;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.node.DhtConfig;
+import io.dht.transport.EventLoop;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -166,6 +167,59 @@ class NodeOptionsTest {
     if (!child.waitFor(30, TimeUnit.SECONDS)) {
       child.destroyForcibly();
       child.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The datagram I/O a node reports at start: NIO in a JVM without the options of batched I/O (and {@code
+   * -Ddht.io=native} there is a one-line start failure), recvmmsg/sendmmsg with them (Linux x86-64/aarch64, JDK 17).
+   */
+  @Test
+  void theNodeSaysWhichDatagramIoItUsesAndNativeWithoutItsOptionsIsAOneLineError() throws Exception {
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("java.class.path");
+    List<String> node = List.of(Main.class.getName(), "node", "--bind", "127.0.0.1", "--port", "0", "--private");
+
+    Path refused = dir.resolve("native-refused.out");
+    List<String> nativeWithout = new ArrayList<>(List.of(java, "-Ddht.io=native", "-cp", cp));
+    nativeWithout.addAll(node);
+    Process p = new ProcessBuilder(nativeWithout).redirectOutput(refused.toFile()).redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(Files.readString(refused, StandardCharsets.UTF_8).strip())
+        .isEqualTo(
+            "dht node: datagram I/O 'native' asked for, but it is unavailable: module jdk.incubator.foreign not"
+                + " added (--add-modules jdk.incubator.foreign)");
+
+    Path plain = dir.resolve("nio.out");
+    List<String> without = new ArrayList<>(List.of(java, "-cp", cp));
+    without.addAll(node);
+    Process nio = new ProcessBuilder(without).redirectOutput(plain.toFile()).redirectErrorStream(true).start();
+    try {
+      NodeShutdownTest.awaitLine(nio, plain, l -> l.startsWith("datagram I/O"));
+      assertThat(Files.readString(plain, StandardCharsets.UTF_8))
+          .contains(
+              "datagram I/O: NIO, one system call per datagram (batched I/O unavailable: module"
+                  + " jdk.incubator.foreign not added (--add-modules jdk.incubator.foreign))");
+    } finally {
+      stop(nio);
+    }
+
+    if (EventLoop.nativeIoUnavailableReason() == null) { // this JVM has the options: so will the child
+      Path batched = dir.resolve("batched.out");
+      List<String> with = new ArrayList<>(List.of(java));
+      with.addAll(List.of(
+          "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
+          "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", cp));
+      with.addAll(node);
+      Process b = new ProcessBuilder(with).redirectOutput(batched.toFile()).redirectErrorStream(true).start();
+      try {
+        NodeShutdownTest.awaitLine(b, batched, l -> l.startsWith("datagram I/O"));
+        assertThat(Files.readString(batched, StandardCharsets.UTF_8))
+            .contains("datagram I/O: recvmmsg/sendmmsg, 64 per call");
+      } finally {
+        stop(b);
+      }
     }
   }
 
