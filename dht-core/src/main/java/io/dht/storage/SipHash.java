@@ -121,9 +121,22 @@ final class SipHash {
       w5 = ((long) lo << 32) | 44; // read little-endian: target[16..20), then 44 in the top byte
       words = 6;
     } else {
-      throw new IllegalArgumentException("an IP address has 4 or 16 bytes, got " + ip.length);
+      throw badAddress(ip);
     }
-    long w0 = epoch;
+    return hashWords(k0, k1, epoch, w1, w2, w3, w4, w5, words);
+  }
+
+  private static IllegalArgumentException badAddress(byte[] ip) {
+    return new IllegalArgumentException("an IP address has 4 or 16 bytes, got " + ip.length);
+  }
+
+  /**
+   * SipHash-2-4 of the message whose little-endian words are the byte reversals of {@code w0 .. w(words-1)}, the
+   * last of them already holding the length byte. Kept apart from {@link #token} so that {@code token} stays small
+   * enough for the JIT to inline into its caller, where the address array it reads is then never materialized.
+   */
+  private static long hashWords(
+      long k0, long k1, long w0, long w1, long w2, long w3, long w4, long w5, int words) {
     long v0 = k0 ^ 0x736f6d6570736575L;
     long v1 = k1 ^ 0x646f72616e646f6dL;
     long v2 = k0 ^ 0x6c7967656e657261L;
