@@ -92,6 +92,24 @@ public final class NodeId implements Comparable<NodeId> {
     writeInt(dst, offset + 16, lo);
   }
 
+  /**
+   * Bytes 0..7 of the id (the most significant) as a big-endian long. With {@link #mid()} and {@link #lo()} this
+   * reads the id without the copy {@link #toBytes()} makes, e.g. to hash it.
+   */
+  public long hi() {
+    return hi;
+  }
+
+  /** Bytes 8..15 of the id as a big-endian long. */
+  public long mid() {
+    return mid;
+  }
+
+  /** Bytes 16..19 of the id (the least significant) as a big-endian int. */
+  public int lo() {
+    return lo;
+  }
+
   /** Bit {@code index} counted from the most significant bit (0) to the least (159). */
   public boolean bit(int index) {
     if (index < 0) {

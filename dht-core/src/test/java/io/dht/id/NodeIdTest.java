@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -182,6 +183,22 @@ class NodeIdTest {
     assertThat(NodeId.parseHex(hex)).isEqualTo(id);
     assertThat(NodeId.of(id.toBytes())).isEqualTo(id).hasSameHashCodeAs(id);
     assertThat(hex).isEqualTo(HexFormat.of().formatHex(id.toBytes()));
+  }
+
+  @Property(tries = 500)
+  void wordAccessorsAreTheBigEndianBytes(@ForAll("ids") NodeId id) {
+    ByteBuffer bytes = ByteBuffer.wrap(id.toBytes());
+    assertThat(id.hi()).isEqualTo(bytes.getLong(0));
+    assertThat(id.mid()).isEqualTo(bytes.getLong(8));
+    assertThat(id.lo()).isEqualTo(bytes.getInt(16));
+  }
+
+  @Test
+  void wordAccessorsOfAKnownId() {
+    NodeId id = NodeId.parseHex(HEX);
+    assertThat(id.hi()).isEqualTo(0x0123456789abcdefL);
+    assertThat(id.mid()).isEqualTo(0x0011223344556677L);
+    assertThat(id.lo()).isEqualTo(0x8899aabb);
   }
 
   @Property(tries = 500)

@@ -6,7 +6,10 @@ import io.dht.bencode.BString;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -86,6 +89,56 @@ class TokenIssuerTest {
     assertThat(issuer.isValid(token, IP, TARGET, ROTATION - 1)).isTrue();
     assertThat(issuer.isValid(token, IP, TARGET, ROTATION)).isFalse();
     assertThat(issuer.isValid(token, IP, TARGET, -ROTATION - 1)).isFalse();
+  }
+
+  @Test
+  void tokenIsSipHashOfEpochIpAndTargetUnderTheRandomKey() {
+    byte[] key = new byte[16];
+    new SplittableRandom(11).nextBytes(key);
+    long k0 = SipHash.keyWord(key, 0);
+    long k1 = SipHash.keyWord(key, 8);
+    for (InetAddress ip : new InetAddress[] {IP, IP6}) {
+      byte[] address = ip.getAddress();
+      ByteBuffer message = ByteBuffer.allocate(8 + address.length + 20);
+      message.putLong(EPOCH_START / ROTATION).put(address).put(TARGET.toBytes());
+      long mac = SipHash.hash(k0, k1, message.array());
+      byte[] expected = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mac).array();
+      assertThat(issuer.issue(ip, TARGET, EPOCH_START + 1).toByteArray()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void ipv6TokensFollowTheSameEpochRule() {
+    BString token = issuer.issue(IP6, TARGET, EPOCH_START + ROTATION / 2);
+    assertThat(token.length()).isEqualTo(TokenIssuer.LENGTH);
+    assertThat(issuer.isValid(token, IP6, TARGET, EPOCH_START)).isTrue();
+    assertThat(issuer.isValid(token, IP6, TARGET, EPOCH_START + ROTATION)).as("previous epoch's token").isTrue();
+    assertThat(issuer.isValid(token, IP6, TARGET, EPOCH_START + 2 * ROTATION - 1)).isTrue();
+    assertThat(issuer.isValid(token, IP6, TARGET, EPOCH_START + 2 * ROTATION)).isFalse();
+    assertThat(issuer.isValid(token, IP6, TARGET, EPOCH_START - 1)).isFalse();
+    assertThat(issuer.isValid(token, IP6, OTHER_TARGET, EPOCH_START)).isFalse();
+    assertThat(issuer.isValid(token, Endpoint.parseAddress("2001:db8::8"), TARGET, EPOCH_START)).isFalse();
+  }
+
+  @Test
+  void anIpv4MappedIpv6AddressIsNotTheIpv4Address() {
+    InetAddress mapped = Endpoint.of(HexFormat.of().parseHex("00000000000000000000ffffcb007107"), 1).address();
+    assertThat(mapped.getAddress()).hasSize(16);
+    BString v4 = issuer.issue(IP, TARGET, EPOCH_START);
+    assertThat(issuer.isValid(v4, mapped, TARGET, EPOCH_START)).isFalse();
+    assertThat(issuer.isValid(issuer.issue(mapped, TARGET, EPOCH_START), mapped, TARGET, EPOCH_START)).isTrue();
+  }
+
+  @Property(tries = 300)
+  void previousEpochTokensOfAnyIpv6RequesterAreValid(
+      @ForAll @LongRange(min = -1_000_000_000_000_000L, max = 1_000_000_000_000_000L) long issuedAt,
+      @ForAll @Size(min = 16, max = 16) byte[] ip) {
+    InetAddress address = Endpoint.of(ip, 1).address();
+    BString token = issuer.issue(address, TARGET, issuedAt);
+    long nextEpochStart = (Math.floorDiv(issuedAt, ROTATION) + 1) * ROTATION;
+    assertThat(issuer.isValid(token, address, TARGET, nextEpochStart)).isTrue();
+    assertThat(issuer.isValid(token, address, TARGET, nextEpochStart + ROTATION - 1)).isTrue();
+    assertThat(issuer.isValid(token, address, TARGET, nextEpochStart + ROTATION)).isFalse();
   }
 
   @Property(tries = 300)

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The small per-query operations: XOR distance comparison ({@link NodeId#compareDistance}), write-token issue and
- * check ({@link TokenIssuer}, SHA-1 based), and Ed25519 signature verification of a BEP 44 mutable item
+ * check ({@link TokenIssuer}, SipHash-2-4 based), and Ed25519 signature verification of a BEP 44 mutable item
  * ({@link Ed25519#verify}, the JDK provider).
  */
 @State(Scope.Benchmark)
