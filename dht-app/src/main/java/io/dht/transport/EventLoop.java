@@ -174,12 +174,13 @@ public final class EventLoop implements AutoCloseable {
   }
 
   /**
-   * How this loop reads and writes datagrams: {@code "recvmmsg/sendmmsg, 64 per call"} or {@code "NIO, one system
-   * call per datagram"}.
+   * How this loop reads and writes datagrams: {@code "recvmmsg/sendmmsg, up to 32 datagrams read and 64 sent per
+   * call"} or {@code "NIO, one system call per datagram"}.
    */
   public String io() {
     return batched != null
-        ? "recvmmsg/sendmmsg, " + NativeDatagrams.BATCH + " per call"
+        ? "recvmmsg/sendmmsg, up to " + NativeDatagrams.RECEIVE_BATCH + " datagrams read and "
+            + NativeDatagrams.SEND_BATCH + " sent per call"
         : "NIO, one system call per datagram";
   }
 
@@ -500,22 +501,28 @@ public final class EventLoop implements AutoCloseable {
    * queued and leave together in one {@code sendmmsg} at the end.
    */
   private void readBatchNative(NodeChannel nc, int fd) {
-    int n = batched.receive(fd, MAX_DATAGRAMS_PER_CHANNEL);
-    if (n < 0) {
-      receiveErrors++;
-      return;
-    }
-    long now = System.nanoTime();
-    for (int i = 0; i < n && !nc.closed; i++) {
-      Endpoint source = batched.source(i);
-      if (source == null || !nc.admit(source.address(), now)) {
-        continue; // not IPv4 or IPv6; or a flooding IP, dropped before it costs a decode
+    for (int read = 0; read < MAX_DATAGRAMS_PER_CHANNEL && !nc.closed; ) {
+      int n = batched.receive(fd, MAX_DATAGRAMS_PER_CHANNEL - read);
+      if (n < 0) {
+        receiveErrors++;
+        break;
       }
-      int length = batched.copy(i, receiveBytes);
-      try {
-        nc.node.onDatagram(source, receiveBytes, 0, length);
-      } catch (RuntimeException | Error e) {
-        failed(nc.nodeId, "onDatagram from " + source, e);
+      long now = System.nanoTime();
+      for (int i = 0; i < n && !nc.closed; i++) {
+        Endpoint source = batched.source(i);
+        if (source == null || !nc.admit(source.address(), now)) {
+          continue; // not IPv4 or IPv6; or a flooding IP, dropped before it costs a decode
+        }
+        int length = batched.copy(i, receiveBytes);
+        try {
+          nc.node.onDatagram(source, receiveBytes, 0, length);
+        } catch (RuntimeException | Error e) {
+          failed(nc.nodeId, "onDatagram from " + source, e);
+        }
+      }
+      read += n;
+      if (n < NativeDatagrams.RECEIVE_BATCH) {
+        break; // the socket is drained
       }
     }
     flushSends();
@@ -642,6 +649,10 @@ public final class EventLoop implements AutoCloseable {
     runTasks(Integer.MAX_VALUE);
     state = TERMINATED;
     runTasks(Integer.MAX_VALUE);
+    if (batched != null) {
+      flushSends();
+      batched.close();
+    }
     try {
       selector.close();
     } catch (IOException e) {
@@ -663,11 +674,16 @@ public final class EventLoop implements AutoCloseable {
     }
     if (batched != null) {
       boolean v6Socket = channel == nc.channel6;
-      if (!batched.queue(v6Socket ? nc.fd6 : nc.fd4, v6Socket, to, data, offset, length, batchedCounts)) {
-        sendErrors++;
-      }
+      int queued = batched.queue(v6Socket ? nc.fd6 : nc.fd4, v6Socket, to, data, offset, length, batchedCounts);
       takeBatchedCounts();
-      return;
+      if (queued == NativeDatagrams.QUEUED) {
+        return;
+      }
+      if (queued == NativeDatagrams.WRONG_FAMILY) {
+        sendErrors++;
+        return;
+      }
+      flushSends(); // too large for a slot: after what is queued, through NIO
     }
     if (length > sendBuffer.capacity()) {
       sendErrors++;

@@ -20,8 +20,9 @@ import jdk.incubator.foreign.ResourceScope;
 import jdk.incubator.foreign.SymbolLookup;
 
 /**
- * Batched datagram I/O for the {@link EventLoop} on Linux: {@code recvmmsg(2)} reads up to {@value #BATCH}
- * datagrams in one system call and {@code sendmmsg(2)} sends the replies of a batch in one, where JDK 17's {@link
+ * Batched datagram I/O for the {@link EventLoop} on Linux: {@code recvmmsg(2)} reads up to {@value
+ * #RECEIVE_BATCH} datagrams in one system call and {@code sendmmsg(2)} sends up to {@value #SEND_BATCH} replies in
+ * one, where JDK 17's {@link
  * DatagramChannel} makes one {@code recvfrom} and one {@code sendto} per datagram. The channels stay NIO channels,
  * registered with the loop's selector for readiness; only the reads and writes go through their file descriptors.
  *
@@ -32,17 +33,28 @@ import jdk.incubator.foreign.SymbolLookup;
  * this class writes by hand); when not, the loop uses plain NIO. The incubator API changed after JDK 17, so on a
  * later JDK this class is simply unavailable. Loop thread only, except {@link #availability()}.
  *
- * <p>Memory: one native block for receiving and one for sending, each {@value #BATCH} slots of a {@code mmsghdr},
- * an {@code iovec}, a socket address and a {@value #SLOT_BYTES}-byte payload (4 MiB in all per loop), freed with
- * the loop's last reference. Sends are queued in the send block and leave in one {@code sendmmsg} when the block is
- * full, when a send is for another socket, or when the loop flushes (after each batch it read and before it
- * blocks); a send the socket buffer cannot take is dropped and counted, as with NIO.
+ * <p>Memory: one native block for receiving, {@value #RECEIVE_BATCH} slots of a {@code mmsghdr}, an {@code
+ * iovec}, a socket address and a {@value #RECEIVE_SLOT_BYTES}-byte payload (any UDP datagram fits, as with NIO),
+ * and one for sending, {@value #SEND_BATCH} slots of {@value #SEND_SLOT_BYTES} bytes (a larger datagram, which a
+ * node hardly ever sends, goes through NIO): about 2.2 MiB per loop, freed by {@link #close()} when the loop ends.
+ * Sends are queued in the send block and leave in one {@code sendmmsg} when the block is full, when a send is for
+ * another socket, or when the loop flushes (after each batch it read, before it blocks, before a channel closes); a
+ * send the socket buffer cannot take is dropped and counted, as with NIO.
  */
 final class NativeDatagrams {
-  /** Datagrams per system call. */
-  static final int BATCH = 64;
-  /** Payload bytes per slot: larger than any UDP payload. */
-  static final int SLOT_BYTES = 65_536;
+  /** Datagrams read per {@code recvmmsg}. */
+  static final int RECEIVE_BATCH = 32;
+  /** Payload bytes per receive slot: larger than any UDP payload. */
+  static final int RECEIVE_SLOT_BYTES = 65_536;
+  /** Datagrams sent per {@code sendmmsg} at most. */
+  static final int SEND_BATCH = 64;
+  /** Payload bytes per send slot: twice the default cap on our datagrams ({@code DhtConfig.maxReplyBytes}, 1,024). */
+  static final int SEND_SLOT_BYTES = 2_048;
+
+  /** Outcomes of {@link #queue}. */
+  static final int QUEUED = 0;
+  static final int TOO_LARGE = 1;
+  static final int WRONG_FAMILY = 2;
 
   // Linux x86-64 / aarch64 (LP64) layouts.
   private static final int MMSGHDR = 64; // struct msghdr (56) + unsigned int msg_len, padded to 8
@@ -63,11 +75,31 @@ final class NativeDatagrams {
   private static final int EAGAIN = 11;
   private static final int EINTR = 4;
 
-  private static final int HEADERS = 0;
-  private static final int IOVECS = HEADERS + BATCH * MMSGHDR;
-  private static final int NAMES = IOVECS + BATCH * IOVEC;
-  private static final int DATA = NAMES + BATCH * NAME;
-  private static final int BLOCK = DATA + BATCH * SLOT_BYTES;
+  /** Where a block's parts start: headers at 0, then iovecs, socket addresses, payloads. */
+  private record Layout(int slots, int slotBytes) {
+    int header(int i) {
+      return i * MMSGHDR;
+    }
+
+    int iovec(int i) {
+      return slots * MMSGHDR + i * IOVEC;
+    }
+
+    int name(int i) {
+      return slots * (MMSGHDR + IOVEC) + i * NAME;
+    }
+
+    int data(int i) {
+      return slots * (MMSGHDR + IOVEC + NAME) + i * slotBytes;
+    }
+
+    int size() {
+      return data(slots);
+    }
+  }
+
+  private static final Layout IN = new Layout(RECEIVE_BATCH, RECEIVE_SLOT_BYTES);
+  private static final Layout OUT = new Layout(SEND_BATCH, SEND_SLOT_BYTES);
 
   /** Null when available, else why not. */
   private static final String UNAVAILABLE;
@@ -131,13 +163,13 @@ final class NativeDatagrams {
     FD_VAL = fd;
   }
 
+  private final ResourceScope scope;
   private final ByteBuffer in;
-  private final long inBase;
   private final ByteBuffer out;
-  private final long outBase;
   private final MemoryAddress inVector;
   private final MemoryAddress outVector;
   private MemorySegment errnoCell;
+  private boolean closed;
 
   /** Sends queued in {@link #out}, all for {@link #pendingFd}. */
   private int pending;
@@ -147,17 +179,24 @@ final class NativeDatagrams {
   private final DestinationCache destinations = new DestinationCache();
 
   private NativeDatagrams() {
-    ResourceScope scope = ResourceScope.newImplicitScope();
-    MemorySegment inBlock = MemorySegment.allocateNative(BLOCK, 64, scope);
-    MemorySegment outBlock = MemorySegment.allocateNative(BLOCK, 64, scope);
+    scope = ResourceScope.newSharedScope();
+    MemorySegment inBlock = MemorySegment.allocateNative(IN.size(), 64, scope);
+    MemorySegment outBlock = MemorySegment.allocateNative(OUT.size(), 64, scope);
     in = inBlock.asByteBuffer().order(ByteOrder.nativeOrder());
     out = outBlock.asByteBuffer().order(ByteOrder.nativeOrder());
-    inBase = inBlock.address().toRawLongValue();
-    outBase = outBlock.address().toRawLongValue();
     inVector = inBlock.address();
     outVector = outBlock.address();
-    layOut(in, inBase, SLOT_BYTES);
-    layOut(out, outBase, 0);
+    layOut(in, IN, inVector.toRawLongValue(), RECEIVE_SLOT_BYTES);
+    layOut(out, OUT, outVector.toRawLongValue(), 0);
+  }
+
+  /** Frees the native memory; the queued sends are dropped (flush first). Idempotent. */
+  void close() {
+    if (!closed) {
+      closed = true;
+      pending = 0;
+      scope.close();
+    }
   }
 
   /** Why batched I/O is unavailable in this JVM, or null when it is available. */
@@ -179,29 +218,29 @@ final class NativeDatagrams {
     }
   }
 
-  private static void layOut(ByteBuffer b, long base, int iovLength) {
-    for (int i = 0; i < BATCH; i++) {
-      int h = HEADERS + i * MMSGHDR;
-      int v = IOVECS + i * IOVEC;
-      b.putLong(h + MSG_NAME, base + NAMES + (long) i * NAME);
+  private static void layOut(ByteBuffer b, Layout layout, long base, int iovLength) {
+    for (int i = 0; i < layout.slots(); i++) {
+      int h = layout.header(i);
+      int v = layout.iovec(i);
+      b.putLong(h + MSG_NAME, base + layout.name(i));
       b.putInt(h + MSG_NAMELEN, SOCKADDR_IN6);
       b.putLong(h + MSG_IOV, base + v);
       b.putLong(h + MSG_IOVLEN, 1);
       b.putLong(h + MSG_CONTROL, 0);
       b.putLong(h + MSG_CONTROLLEN, 0);
-      b.putLong(v, base + DATA + (long) i * SLOT_BYTES);
+      b.putLong(v, base + layout.data(i));
       b.putLong(v + 8, iovLength);
     }
   }
 
   /**
-   * Reads up to {@code max} (≤ {@value #BATCH}) datagrams waiting on {@code fd} without blocking. Returns how many
-   * (0 when none waits), or -1 after an error other than "nothing to read".
+   * Reads up to {@code max} (≤ {@value #RECEIVE_BATCH}) datagrams waiting on {@code fd} without blocking. Returns
+   * how many (0 when none waits), or -1 after an error other than "nothing to read".
    */
   int receive(int fd, int max) {
-    int n = Math.min(max, BATCH);
+    int n = Math.min(max, RECEIVE_BATCH);
     for (int i = 0; i < n; i++) {
-      in.putInt(HEADERS + i * MMSGHDR + MSG_NAMELEN, SOCKADDR_IN6);
+      in.putInt(IN.header(i) + MSG_NAMELEN, SOCKADDR_IN6);
     }
     int got;
     try {
@@ -218,42 +257,44 @@ final class NativeDatagrams {
 
   /** Length of received datagram {@code i}. */
   int length(int i) {
-    return in.getInt(HEADERS + i * MMSGHDR + MSG_LEN);
+    return in.getInt(IN.header(i) + MSG_LEN);
   }
 
   /** Copies received datagram {@code i} into {@code dst}; returns its length. */
   int copy(int i, byte[] dst) {
     int length = Math.min(length(i), dst.length);
-    in.get(DATA + i * SLOT_BYTES, dst, 0, length);
+    in.get(IN.data(i), dst, 0, length);
     return length;
   }
 
   /** The source of received datagram {@code i}, or null for an address family other than IPv4 and IPv6. */
   Endpoint source(int i) {
-    return sources.endpointOf(in, NAMES + i * NAME);
+    return sources.endpointOf(in, IN.name(i));
   }
 
   /**
    * Queues a datagram for {@code fd} (a socket of family IPv6 when {@code v6Socket}; an IPv4 destination then goes
    * as an IPv4-mapped address). Flushes first when the block is full or holds sends for another socket. Returns
-   * false, queuing nothing, when the payload is larger than a slot or the destination's family cannot leave
-   * through this socket.
+   * {@link #QUEUED}; or, queuing nothing, {@link #TOO_LARGE} for a payload larger than a slot (the caller sends it
+   * another way, after a {@link #flush}) and {@link #WRONG_FAMILY} for an IPv6 destination on an IPv4 socket.
    */
-  boolean queue(int fd, boolean v6Socket, Endpoint to, byte[] data, int offset, int length, Counts counts) {
-    if (length > SLOT_BYTES || (!v6Socket && to.isIpv6())) {
-      return false;
+  int queue(int fd, boolean v6Socket, Endpoint to, byte[] data, int offset, int length, Counts counts) {
+    if (!v6Socket && to.isIpv6()) {
+      return WRONG_FAMILY;
     }
-    if (pending > 0 && (pendingFd != fd || pending == BATCH)) {
+    if (length > SEND_SLOT_BYTES || closed) {
+      return TOO_LARGE;
+    }
+    if (pending > 0 && (pendingFd != fd || pending == SEND_BATCH)) {
       flush(counts);
     }
     int i = pending;
-    int h = HEADERS + i * MMSGHDR;
-    out.putInt(h + MSG_NAMELEN, destinations.write(out, NAMES + i * NAME, to, v6Socket));
-    out.putLong(IOVECS + i * IOVEC + 8, length);
-    out.put(DATA + i * SLOT_BYTES, data, offset, length);
+    out.putInt(OUT.header(i) + MSG_NAMELEN, destinations.write(out, OUT.name(i), to, v6Socket));
+    out.putLong(OUT.iovec(i) + 8, length);
+    out.put(OUT.data(i), data, offset, length);
     pendingFd = fd;
     pending++;
-    return true;
+    return QUEUED;
   }
 
   /** Whether sends are queued. */
@@ -267,6 +308,9 @@ final class NativeDatagrams {
    * for another reason is counted in {@code counts.errors} and the rest still go.
    */
   void flush(Counts counts) {
+    if (closed) {
+      return;
+    }
     int start = 0;
     while (start < pending) {
       int sent;
@@ -295,15 +339,6 @@ final class NativeDatagrams {
     }
     pending = 0;
     pendingFd = -1;
-  }
-
-  /** Drops the queued sends without sending them (their socket is about to close). */
-  void discard(int fd, Counts counts) {
-    if (pending > 0 && pendingFd == fd) {
-      counts.drops += pending;
-      pending = 0;
-      pendingFd = -1;
-    }
   }
 
   private int errno() {

@@ -216,7 +216,7 @@ class NodeOptionsTest {
       try {
         NodeShutdownTest.awaitLine(b, batched, l -> l.startsWith("datagram I/O"));
         assertThat(Files.readString(batched, StandardCharsets.UTF_8))
-            .contains("datagram I/O: recvmmsg/sendmmsg, 64 per call");
+            .contains("datagram I/O: recvmmsg/sendmmsg, up to 32 datagrams read and 64 sent per call");
       } finally {
         stop(b);
       }

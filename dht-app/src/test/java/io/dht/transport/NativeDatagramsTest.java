@@ -28,8 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The event loop's batched datagram I/O ({@link NativeDatagrams}) against its NIO path: the same traffic answered
- * the same way by both. The build runs the tests with the JVM options batched I/O needs, so on Linux x86-64 and
+ * The event loop's batched datagram I/O ({@link NativeDatagrams}) on its own and against the NIO path: the same
+ * traffic answered the same way by both. The build runs the tests with the JVM options batched I/O needs, so on Linux x86-64 and
  * aarch64 {@code auto} means batched here (and every other test of this module runs on it too).
  */
 class NativeDatagramsTest {
@@ -49,8 +49,8 @@ class NativeDatagramsTest {
     try (EventLoop auto = EventLoop.start("io-auto", "auto");
         EventLoop nio = EventLoop.start("io-nio", "nio");
         EventLoop batched = EventLoop.start("io-native", "native")) {
-      assertThat(auto.io()).isEqualTo("recvmmsg/sendmmsg, 64 per call");
-      assertThat(batched.io()).isEqualTo("recvmmsg/sendmmsg, 64 per call");
+      assertThat(auto.io()).isEqualTo("recvmmsg/sendmmsg, up to 32 datagrams read and 64 sent per call");
+      assertThat(batched.io()).isEqualTo("recvmmsg/sendmmsg, up to 32 datagrams read and 64 sent per call");
       assertThat(nio.io()).isEqualTo("NIO, one system call per datagram");
     }
   }
@@ -127,6 +127,86 @@ class NativeDatagramsTest {
       }
       assertThat(loop.failures()).isZero();
     }
+  }
+
+  /**
+   * The class alone on two sockets: queued sends leave in order and intact (the 65th forces a flush), a payload
+   * larger than a send slot is refused for NIO to send, a 60,000-byte datagram and many small ones are read back in
+   * batches with their source, and after close nothing is sent.
+   */
+  @Test
+  void sendsLeaveInOrderAndLargeDatagramsAreReadWhole() throws Exception {
+    assumeTrue(EventLoop.nativeIoUnavailableReason() == null, "batched I/O unavailable here");
+    NativeDatagrams io = NativeDatagrams.createIfAvailable();
+    NativeDatagrams.Counts counts = new NativeDatagrams.Counts();
+    try (DatagramChannel a = DatagramChannel.open();
+        DatagramChannel b = DatagramChannel.open()) {
+      a.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      b.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      b.configureBlocking(false);
+      InetSocketAddress aAddress = (InetSocketAddress) a.getLocalAddress();
+      InetSocketAddress bAddress = (InetSocketAddress) b.getLocalAddress();
+      Endpoint toA = new Endpoint(aAddress.getAddress(), aAddress.getPort());
+      int fdB = NativeDatagrams.fdOf(b);
+
+      for (int i = 0; i < 100; i++) {
+        byte[] payload = payload(i, 1 + (i * 37) % NativeDatagrams.SEND_SLOT_BYTES);
+        assertThat(io.queue(fdB, false, toA, payload, 0, payload.length, counts)).isEqualTo(NativeDatagrams.QUEUED);
+      }
+      byte[] large = payload(7, NativeDatagrams.SEND_SLOT_BYTES + 1);
+      assertThat(io.queue(fdB, false, toA, large, 0, large.length, counts))
+          .isEqualTo(NativeDatagrams.TOO_LARGE);
+      io.flush(counts);
+      assertThat(counts.drops + counts.errors).isZero();
+      ByteBuffer got = ByteBuffer.allocate(65_536);
+      for (int i = 0; i < 100; i++) {
+        got.clear();
+        assertThat(a.receive(got)).isEqualTo(bAddress);
+        got.flip();
+        byte[] bytes = new byte[got.remaining()];
+        got.get(bytes);
+        assertThat(bytes).isEqualTo(payload(i, 1 + (i * 37) % NativeDatagrams.SEND_SLOT_BYTES));
+      }
+
+      a.send(ByteBuffer.wrap(payload(1, 60_000)), bAddress);
+      for (int i = 0; i < 40; i++) {
+        a.send(ByteBuffer.wrap(payload(i, 10 + i)), bAddress);
+      }
+      byte[] dst = new byte[65_536];
+      int read = 0;
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (read < 41 && System.nanoTime() < deadline) {
+        int n = io.receive(fdB, 64);
+        assertThat(n).isBetween(0, NativeDatagrams.RECEIVE_BATCH);
+        for (int i = 0; i < n; i++, read++) {
+          int length = io.copy(i, dst);
+          byte[] expected = read == 0 ? payload(1, 60_000) : payload(read - 1, 10 + read - 1);
+          assertThat(java.util.Arrays.copyOf(dst, length)).isEqualTo(expected);
+          assertThat(io.source(i)).isEqualTo(toA);
+        }
+        if (n == 0) {
+          Thread.sleep(5);
+        }
+      }
+      assertThat(read).isEqualTo(41);
+      assertThat(io.receive(fdB, 64)).isZero(); // drained: EAGAIN is "nothing", not an error
+
+      io.close();
+      byte[] small = payload(3, 10);
+      assertThat(io.queue(fdB, false, toA, small, 0, small.length, counts)).isEqualTo(NativeDatagrams.TOO_LARGE);
+      io.flush(counts);
+      a.configureBlocking(false);
+      got.clear();
+      assertThat(a.receive(got)).isNull();
+    } finally {
+      io.close();
+    }
+  }
+
+  private static byte[] payload(int seed, int length) {
+    byte[] p = new byte[length];
+    new SplittableRandom(seed * 31L + length).nextBytes(p);
+    return p;
   }
 
   /** A socket address written for a destination reads back as that destination, for every family combination. */
