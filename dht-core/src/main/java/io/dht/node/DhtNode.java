@@ -61,6 +61,11 @@ public final class DhtNode {
   private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());
   private static final long SECOND = 1_000_000_000L;
   private static final long MAINTENANCE_PERIOD = 5 * SECOND;
+  /**
+   * The longest an idle node's maintenance sleeps (see {@link #maintain}): a bound for anything a sleeping node
+   * might have missed, and the period of peer expiry.
+   */
+  private static final long MAX_MAINTENANCE_SLEEP = 60 * SECOND;
   private static final long PING_STALEST_PERIOD = 10 * SECOND;
   private static final long EXPIRY_PERIOD = 60 * SECOND;
   /** Unknown queriers pinged at once to verify them before they may enter the table. */
@@ -98,6 +103,8 @@ public final class DhtNode {
   private long lastExpiry;
   /** When the next periodic lookup of our own id is due (see {@link #maintain}). */
   private long nextSelfLookup;
+  /** The next run of {@link #maintain}. */
+  private Timer maintenanceTimer;
   private int maintenanceLookups;
   private boolean closed;
   /**
@@ -221,7 +228,7 @@ public final class DhtNode {
     this.lastStalestPing = now;
     this.lastExpiry = now;
     this.nextSelfLookup = now + jittered(config.bucketRefreshInterval().toNanos(), 0.1);
-    schedule(now + MAINTENANCE_PERIOD, this::maintain);
+    this.maintenanceTimer = schedule(now + MAINTENANCE_PERIOD, this::maintain);
   }
 
   private RoutingTable newTable(NodeId self, long now) {
@@ -309,9 +316,53 @@ public final class DhtNode {
     return closed || timers.isEmpty() ? Long.MAX_VALUE : timers.peek().when;
   }
 
+  /**
+   * Periodic upkeep: pings the stalest questionable entry, expires peers and items, checks held items, sends
+   * queued handoffs, looks up our own id and refreshes idle buckets. It runs every 5 s
+   * while the node holds items, has handoffs queued or maintenance lookups running, or has a questionable entry;
+   * otherwise it sleeps until the next thing falls due (an entry turning questionable, a bucket refresh, the
+   * self-lookup, peer expiry), at most {@link #MAX_MAINTENANCE_SLEEP}, and is woken early when an item is stored or
+   * a query times out. An idle node then costs almost nothing between those times (a simulated network of idle
+   * nodes runs far faster; the protocol does the same things at about the same times).
+   */
   private void maintain() {
     long now = clock.nanos();
-    schedule(now + MAINTENANCE_PERIOD, this::maintain);
+    maintenanceTimer = schedule(now + MAINTENANCE_PERIOD, this::maintain);
+    runMaintenance(now);
+    if (idleForMaintenance()) {
+      long due = Math.min(
+          table4.nextMaintenanceNanos(now, config.bucketRefreshInterval().toNanos()),
+          table6.nextMaintenanceNanos(now, config.bucketRefreshInterval().toNanos()));
+      if (table4.size() + table6.size() > 0) {
+        due = Math.min(due, nextSelfLookup);
+      }
+      long next = Math.max(now + MAINTENANCE_PERIOD, Math.min(due, now + MAX_MAINTENANCE_SLEEP));
+      if (next > maintenanceTimer.when) {
+        maintenanceTimer.cancelled = true;
+        maintenanceTimer = schedule(next, this::maintain);
+      }
+    }
+  }
+
+  /** Nothing that needs a maintenance run every {@link #MAINTENANCE_PERIOD}. */
+  private boolean idleForMaintenance() {
+    return items.size() == 0
+        && health.isEmpty()
+        && handoffs.isEmpty()
+        && checksInFlight == 0
+        && maintenanceLookups == 0;
+  }
+
+  /** Brings a sleeping maintenance run forward to {@link #MAINTENANCE_PERIOD} from now. */
+  private void wakeMaintenance() {
+    long soon = clock.nanos() + MAINTENANCE_PERIOD;
+    if (!closed && maintenanceTimer != null && maintenanceTimer.when > soon) {
+      maintenanceTimer.cancelled = true;
+      maintenanceTimer = schedule(soon, this::maintain);
+    }
+  }
+
+  private void runMaintenance(long now) {
     if (now - lastStalestPing >= PING_STALEST_PERIOD) {
       lastStalestPing = now;
       table4.stalest(now).ifPresent(c -> pingForTable(c.endpoint(), c.id()));
@@ -456,6 +507,7 @@ public final class DhtNode {
     rpc.finish();
     timeouts++;
     tableFor(rpc.to).onTimeout(rpc.to, clock.nanos());
+    wakeMaintenance(); // the entry may now be questionable: the stalest-ping rule looks at it within seconds
     rpc.callback.onTimeout();
   }
 
@@ -812,7 +864,11 @@ public final class DhtNode {
         return ErrorCode.SEQUENCE_TOO_LOW;
       }
     }
-    return items.put(item, now) ? 0 : ErrorCode.SERVER;
+    if (!items.put(item, now)) {
+      return ErrorCode.SERVER;
+    }
+    wakeMaintenance(); // held items are checked and handed off by maintenance
+    return 0;
   }
 
   /** A reply with BEP 32's {@code nodes} and/or {@code nodes6} (as {@link #putNodes}), written directly. */

@@ -911,6 +911,36 @@ public final class RoutingTable {
   }
 
   /**
+   * The earliest time at which this table gives maintenance something to do: an entry turning questionable (for
+   * {@link #stalest}; {@code now} when one already is) or a bucket unchanged for {@code idleNanos} (for {@link
+   * #refreshTargets}). {@code Long.MAX_VALUE} for an empty table. Reads every entry: for a node deciding how long
+   * its maintenance may sleep, not for a hot path.
+   */
+  public long nextMaintenanceNanos(long now, long idleNanos) {
+    if (size() == 0) {
+      return Long.MAX_VALUE;
+    }
+    long next = Long.MAX_VALUE;
+    for (int b = 0; b < bucketCount; b++) {
+      next = Math.min(next, lastChangedNanos[b] + idleNanos);
+      for (int s = b * k, end = s + counts[b]; s < end; s++) {
+        State state = stateOf(live, s, now);
+        if (state == State.QUESTIONABLE) {
+          return now;
+        }
+        if (state == State.GOOD) {
+          long seen = live.lastReply[s];
+          if (live.lastQuery[s] != NEVER) {
+            seen = Math.max(seen, live.lastQuery[s]);
+          }
+          next = Math.min(next, seen + questionableAfterNanos);
+        }
+      }
+    }
+    return next;
+  }
+
+  /**
    * Random targets inside each bucket that has not changed for {@code idleNanos}; marks those buckets refreshed.
    */
   public List<NodeId> refreshTargets(long now, long idleNanos, RandomGenerator random) {
