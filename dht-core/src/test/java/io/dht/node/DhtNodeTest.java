@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dht.id.Contact;
 import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
+import io.dht.item.ImmutableItem;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -24,6 +25,36 @@ class DhtNodeTest {
     }
     net.runFor(30_000 * TestNetwork.MS);
     return net;
+  }
+
+  /**
+   * Maintenance of an idle node sleeps (at most 60 s) instead of running every 5 s; storing an item brings it back to
+   * every 5 s (held items are checked and handed off by it). Counted as the distinct deadlines a node reports while
+   * virtual time advances one second at a time (its only timer when idle is maintenance).
+   */
+  @Test
+  void anIdleNodesMaintenanceSleepsAndAStoredItemWakesIt() {
+    TestNetwork net = swarm(20, 21);
+    net.runFor(120_000 * TestNetwork.MS); // the bootstrap's lookups are long over
+    DhtNode quiet = net.list.get(7);
+    int idleRuns = maintenanceRuns(net, quiet, 600);
+    assertThat(idleRuns).as("maintenance runs of an idle node in 10 minutes").isBetween(10, 20);
+
+    ImmutableItem item = ImmutableItem.ofBytes("wake up".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    PutResult put = net.await(net.list.get(3).putItem(item, java.util.OptionalLong.empty()));
+    assertThat(put.storedOn()).isNotEmpty();
+    DhtNode holder = net.nodes.get(put.storedOn().get(0).endpoint());
+    assertThat(maintenanceRuns(net, holder, 60)).as("maintenance runs of a holder in one minute").isBetween(11, 13);
+  }
+
+  /** Distinct deadlines {@code node} reports over {@code seconds} of virtual time, sampled every second. */
+  private static int maintenanceRuns(TestNetwork net, DhtNode node, int seconds) {
+    java.util.Set<Long> deadlines = new java.util.HashSet<>();
+    for (int i = 0; i < seconds; i++) {
+      net.runFor(1_000 * TestNetwork.MS);
+      deadlines.add(node.nextDeadlineNanos());
+    }
+    return deadlines.size();
   }
 
   @Test
