@@ -1,19 +1,26 @@
 package io.dht.node;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The last {@code capacity} completed lookups of a node in a ring of primitive arrays: recording one costs a few
- * array stores and no allocation; readers copy out what they have not seen yet ({@link #since}). Loop-owned.
+ * array stores and no allocation; readers copy out what they have not seen yet ({@link #since}). The arrays start
+ * small and double as lookups are recorded until they reach {@code capacity}: a node that looks up little (most of
+ * a simulated million, say) keeps ~300 bytes instead of 28 KB. Loop-owned.
  */
 final class LookupHistory {
-  private final LookupPurpose[] purposes;
-  private final int[] rounds;
-  private final int[] messagesSent;
-  private final int[] responses;
-  private final int[] timeouts;
-  private final long[] durationNanos;
+  /** Slots allocated before the first lookup. */
+  static final int INITIAL_SLOTS = 8;
+
+  private final int capacity;
+  private LookupPurpose[] purposes;
+  private int[] rounds;
+  private int[] messagesSent;
+  private int[] responses;
+  private int[] timeouts;
+  private long[] durationNanos;
   /** Sequence number of the next lookup recorded (= lookups recorded so far). */
   private long next;
 
@@ -21,15 +28,29 @@ final class LookupHistory {
     if (capacity <= 0) {
       throw new IllegalArgumentException("capacity must be positive, got " + capacity);
     }
-    purposes = new LookupPurpose[capacity];
-    rounds = new int[capacity];
-    messagesSent = new int[capacity];
-    responses = new int[capacity];
-    timeouts = new int[capacity];
-    durationNanos = new long[capacity];
+    this.capacity = capacity;
+    resize(Math.min(capacity, INITIAL_SLOTS));
+  }
+
+  /** Slots allocated now (at most the capacity). */
+  int slots() {
+    return purposes.length;
+  }
+
+  /** Before the ring first wraps (next == slots), growing keeps every sequence number at index seq. */
+  private void resize(int slots) {
+    purposes = purposes == null ? new LookupPurpose[slots] : Arrays.copyOf(purposes, slots);
+    rounds = rounds == null ? new int[slots] : Arrays.copyOf(rounds, slots);
+    messagesSent = messagesSent == null ? new int[slots] : Arrays.copyOf(messagesSent, slots);
+    responses = responses == null ? new int[slots] : Arrays.copyOf(responses, slots);
+    timeouts = timeouts == null ? new int[slots] : Arrays.copyOf(timeouts, slots);
+    durationNanos = durationNanos == null ? new long[slots] : Arrays.copyOf(durationNanos, slots);
   }
 
   void record(LookupPurpose purpose, int rounds, int messagesSent, int responses, int timeouts, long durationNanos) {
+    if (next == purposes.length && purposes.length < capacity) {
+      resize((int) Math.min(capacity, 2L * purposes.length));
+    }
     int i = (int) (next % purposes.length);
     this.purposes[i] = purpose;
     this.rounds[i] = rounds;

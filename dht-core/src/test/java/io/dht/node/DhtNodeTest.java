@@ -192,6 +192,34 @@ class DhtNodeTest {
     assertThat(n.completedLookupsSince(next.nextSeq()).lookups()).isEmpty();
   }
 
+  /** The ring grows from 8 slots to its capacity as lookups are recorded, and reads the same as a full-size one. */
+  @Test
+  void theHistoryGrowsToItsCapacityAndKeepsTheLastLookups() {
+    LookupHistory h = new LookupHistory(1024);
+    assertThat(h.slots()).isEqualTo(LookupHistory.INITIAL_SLOTS);
+    for (int i = 0; i < 5; i++) {
+      h.record(LookupPurpose.GET, i, i, i, 0, i);
+    }
+    assertThat(h.slots()).isEqualTo(8);
+    assertThat(h.since(0).lookups()).extracting(CompletedLookups.Sample::seq).containsExactly(0L, 1L, 2L, 3L, 4L);
+    for (int i = 5; i < 3000; i++) {
+      h.record(LookupPurpose.GET, i % 7, i, i, 0, i);
+    }
+    assertThat(h.slots()).isEqualTo(1024);
+    CompletedLookups c = h.since(0);
+    assertThat(c.missed()).isEqualTo(3000 - 1024);
+    assertThat(c.lookups()).hasSize(1024);
+    assertThat(c.lookups()).extracting(CompletedLookups.Sample::seq).startsWith(1976L, 1977L).endsWith(2999L);
+    assertThat(c.lookups()).allMatch(l -> l.messagesSent() == l.seq() && l.rounds() == l.seq() % 7);
+    LookupHistory small = new LookupHistory(12); // a capacity that doubling does not hit exactly
+    for (int i = 0; i < 20; i++) {
+      small.record(LookupPurpose.GET, i, i, i, 0, i);
+    }
+    assertThat(small.slots()).isEqualTo(12);
+    assertThat(small.since(0).lookups()).extracting(CompletedLookups.Sample::seq).startsWith(8L).endsWith(19L)
+        .hasSize(12);
+  }
+
   @Test
   void aReaderThatFallsBehindLearnsHowManyItMissed() {
     LookupHistory h = new LookupHistory(4);
