@@ -318,12 +318,12 @@ public final class DhtNode {
 
   /**
    * Periodic upkeep: pings the stalest questionable entry, expires peers and items, checks held items, sends
-   * queued handoffs, looks up our own id and refreshes idle buckets. It runs every 5 s
-   * while the node holds items, has handoffs queued or maintenance lookups running, or has a questionable entry;
-   * otherwise it sleeps until the next thing falls due (an entry turning questionable, a bucket refresh, the
-   * self-lookup, peer expiry), at most {@link #MAX_MAINTENANCE_SLEEP}, and is woken early when an item is stored or
-   * a query times out. An idle node then costs almost nothing between those times (a simulated network of idle
-   * nodes runs far faster; the protocol does the same things at about the same times).
+   * queued handoffs, looks up our own id and refreshes idle buckets. It runs every 5 s while the node holds items,
+   * has handoffs queued or maintenance lookups running, or has a questionable entry; otherwise it sleeps until the
+   * next thing falls due (an entry turning questionable, a bucket refresh, the self-lookup), at most {@link
+   * #MAX_MAINTENANCE_SLEEP} (which also bounds peer expiry), and is woken early when an item is stored or a query
+   * times out. An idle node then costs almost nothing between those times (a simulated network of idle nodes runs
+   * far faster), and the protocol does the same things at about the same times.
    */
   private void maintain() {
     long now = clock.nanos();
