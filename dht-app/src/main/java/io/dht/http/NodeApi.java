@@ -123,6 +123,7 @@ final class NodeApi {
                 "http", httpAddress),
         "startedAt", dht.startedAt().toString(),
         "uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(s.uptimeNanos()),
+        "datagramIo", dht.io(),
         "routingTable", obj("contacts", s.routingTableSize(), "depth", s.buckets()),
         "storedPeers", s.storedPeers(),
         "infoHashes", s.infoHashes(),

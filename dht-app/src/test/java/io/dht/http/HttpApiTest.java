@@ -119,6 +119,8 @@ class HttpApiTest {
     assertThat(startedAt).isEqualTo(swarm.node(0).startedAt()).isAfterOrEqualTo(beforeSwarm).isBefore(beforeServers);
     long sinceStart = Duration.between(startedAt, Instant.now()).toSeconds();
     assertThat((Long) n.get("uptimeSeconds")).isBetween(Math.max(0, sinceStart - 1), sinceStart + 1);
+    assertThat(n.get("datagramIo")).isEqualTo(swarm.node(0).io()).isIn(
+        "recvmmsg/sendmmsg, up to 32 datagrams read and 64 sent per call", "NIO, one system call per datagram");
     @SuppressWarnings("unchecked")
     Map<String, Object> table = (Map<String, Object>) n.get("routingTable");
     assertThat((Long) table.get("contacts")).isGreaterThanOrEqualTo(5);
