@@ -1672,6 +1672,9 @@ public final class DhtNode {
     final LookupKind kind;
     final LookupPurpose purpose;
     final Set<Endpoint> peersFound = new LinkedHashSet<>();
+    /** When the lookup started, and when the first reply carrying peers arrived (-1 until then). */
+    long startNanos;
+    long firstPeersNanos = -1;
     final Map<NodeId, BString> tokens = new HashMap<>();
     /** BEP 44 get: the salt (to check mutable targets), the seq we already know, and what was found. */
     BString salt = BString.of(new byte[0]);
@@ -1719,7 +1722,11 @@ public final class DhtNode {
     }
 
     PeersResult peersResult(Lookup lookup) {
-      return new PeersResult(target, new ArrayList<>(peersFound), lookupResult(lookup));
+      return new PeersResult(
+          target,
+          new ArrayList<>(peersFound),
+          firstPeersNanos < 0 ? OptionalLong.empty() : OptionalLong.of(firstPeersNanos - startNanos),
+          lookupResult(lookup));
     }
 
     ItemResult itemResult(Lookup lookup) {
@@ -1796,6 +1803,7 @@ public final class DhtNode {
     lookupsStarted++;
     lookupsActive++;
     long now = clock.nanos();
+    task.startNanos = now;
     Lookup lookup =
         new Lookup(
             target,
@@ -1848,6 +1856,9 @@ public final class DhtNode {
               // BEP 42: never announce (or put) to a node whose id does not match its address
               if (NodeIdSecurity.isValid(candidate.id(), from.address())) {
                 r.token().ifPresent(t -> task.tokens.put(candidate.id(), t));
+              }
+              if (task.firstPeersNanos < 0 && !r.values().isEmpty()) {
+                task.firstPeersNanos = now;
               }
               task.peersFound.addAll(r.values());
             }

@@ -119,7 +119,21 @@ class DhtNodeTest {
       assertThat(ar.storedOn()).hasSize(8);
       PeersResult pr = net.await(b.getPeers(infoHash));
       assertThat(pr.peers()).contains(new Endpoint(net.endpointOf(a).address(), 4000 + i));
+      // the first peers came with the first reply from a node the announce stored on (b's own store aside)
+      if (ar.storedOn().stream().noneMatch(c -> c.id().equals(b.id()))) {
+        long start = pr.lookup().steps().stream().mapToLong(io.dht.lookup.LookupStep::sentNanos).min().orElseThrow();
+        long firstHolderReply =
+            pr.lookup().steps().stream()
+                .filter(st -> st.outcome() == io.dht.lookup.LookupStep.Outcome.REPLIED)
+                .filter(st -> ar.storedOn().contains(st.contact()))
+                .mapToLong(st -> st.doneNanos() - start)
+                .min()
+                .orElseThrow();
+        assertThat(pr.firstPeersNanos()).hasValue(firstHolderReply);
+        assertThat(firstHolderReply).isPositive().isLessThanOrEqualTo(pr.lookup().durationNanos());
+      }
     }
+    assertThat(net.await(net.list.get(0).getPeers(NodeId.random(net.random))).firstPeersNanos()).isEmpty();
   }
 
   @Test
