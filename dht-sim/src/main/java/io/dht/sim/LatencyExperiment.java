@@ -118,6 +118,28 @@ public final class LatencyExperiment {
       double wallSeconds) {}
 
   /**
+   * A get_peers phase ({@code --get-peers N}): N announce/get_peers pairs ({@link AnnounceWorkload}, 50 at a time)
+   * in the network as it is then. The time to the first peers is what a BitTorrent client waits before it can
+   * connect to someone, and what live measurements of lookup latency report (Jimenez et al. 2011: lookups that
+   * "yield results"); the whole lookup still runs on to the k closest, for the announce a client makes next.
+   *
+   * @param name what the phase is
+   * @param trials pairs run
+   * @param found share of get_peers lookups that returned the announcer's address and port
+   * @param firstPeersMillis virtual ms from the start of a get_peers lookup to the first reply with peers (over the
+   *     lookups that got any)
+   * @param lookupMillis virtual ms the whole get_peers lookup took
+   * @param messages queries a get_peers lookup sent
+   */
+  public record Peers(
+      String name,
+      int trials,
+      double found,
+      Percentiles firstPeersMillis,
+      Percentiles lookupMillis,
+      Percentiles messages) {}
+
+  /**
    * The outcome of one experiment.
    *
    * @param nodes nodes built
@@ -130,6 +152,8 @@ public final class LatencyExperiment {
    * @param bootstrapFailures bootstraps that failed while building
    * @param stable the phase with every node up
    * @param dead the phase after the crash (null when {@code deadFraction} is 0)
+   * @param stablePeers the get_peers phase after the stable one (null without {@code --get-peers})
+   * @param deadPeers the get_peers phase after the dead one (null without {@code --get-peers} or crash)
    * @param buildWallSeconds wall-clock seconds to build the cluster
    * @param virtualSeconds virtual seconds simulated in all
    * @param datagrams datagrams delivered in all
@@ -145,6 +169,8 @@ public final class LatencyExperiment {
       int bootstrapFailures,
       Phase stable,
       Phase dead,
+      Peers stablePeers,
+      Peers deadPeers,
       double buildWallSeconds,
       double virtualSeconds,
       long datagrams) {
@@ -175,6 +201,17 @@ public final class LatencyExperiment {
         b.append(line("messages           ", p.messages()));
         b.append(line("timeouts           ", p.timeouts()));
         b.append(line("reply RTT ms       ", p.replyRttMillis()));
+        Peers peers = p == stable ? stablePeers : deadPeers;
+        if (peers != null) {
+          b.append(String.format(Locale.ROOT, "-- get_peers, %s: %d announce/get_peers pairs, announcer found %.2f %%%n",
+              peers.name(), peers.trials(), 100 * peers.found()));
+          b.append(line("first peers ms     ", peers.firstPeersMillis()));
+          b.append(String.format(Locale.ROOT, "  in median RTTs      median %.2f  p90 %.2f  p99 %.2f%n",
+              peers.firstPeersMillis().median() / medianRttMillis, peers.firstPeersMillis().p90() / medianRttMillis,
+              peers.firstPeersMillis().p99() / medianRttMillis));
+          b.append(line("get_peers time ms  ", peers.lookupMillis()));
+          b.append(line("messages           ", peers.messages()));
+        }
       }
       b.append(String.format(Locale.ROOT,
           "build %.1f s wall; %.0f virtual s, %d datagrams in all%n", buildWallSeconds, virtualSeconds,
@@ -213,6 +250,24 @@ public final class LatencyExperiment {
       int alpha,
       int maxInFlight,
       Build build) {
+    return run(nodes, lookups, seed, deadFraction, lookupConfig, alpha, maxInFlight, build, 0);
+  }
+
+  /**
+   * As {@link #run(int, int, long, double, String, int, int, Build)}, with a get_peers phase of {@code getPeers}
+   * announce/get_peers pairs after each find_node phase (none when 0; the phases after it then see a different
+   * random stream than without).
+   */
+  public static Report run(
+      int nodes,
+      int lookups,
+      long seed,
+      double deadFraction,
+      String lookupConfig,
+      int alpha,
+      int maxInFlight,
+      Build build,
+      int getPeers) {
     DhtConfig config = DhtConfig.privateNetwork();
     if (lookupConfig.equals("wide")) {
       config = wide(config);
@@ -243,7 +298,9 @@ public final class LatencyExperiment {
     }
     long built = System.nanoTime();
     Phase stable = phase("0 % unresponsive", cluster, lookups, Set.of());
+    Peers stablePeers = getPeers > 0 ? peersPhase(stable.name(), cluster, getPeers) : null;
     Phase dead = null;
+    Peers deadPeers = null;
     if (deadFraction > 0) {
       Set<NodeId> victims = new HashSet<>();
       for (SimHost h : cluster.crashRandom(deadFraction)) {
@@ -251,10 +308,31 @@ public final class LatencyExperiment {
       }
       dead = phase(String.format(Locale.ROOT, "%.0f %% unresponsive", 100 * deadFraction), cluster, lookups,
           victims);
+      deadPeers = getPeers > 0 ? peersPhase(dead.name(), cluster, getPeers) : null;
     }
     return new Report(nodes, seed, lookupConfig, deadFraction, medianRtt, build.describe(), warmupMessages,
-        cluster.bootstrapFailures(), stable,
-        dead, (built - start) / 1e9, cluster.nowNanos() / 1e9, cluster.network().stats().delivered());
+        cluster.bootstrapFailures(), stable, dead, stablePeers, deadPeers, (built - start) / 1e9,
+        cluster.nowNanos() / 1e9, cluster.network().stats().delivered());
+  }
+
+  private static Peers peersPhase(String name, SimCluster cluster, int trials) {
+    List<AnnounceSample> samples = AnnounceWorkload.run(cluster, trials, CONCURRENCY, BATCH_TIMEOUT);
+    int found = 0;
+    List<Double> first = new ArrayList<>();
+    double[] time = new double[samples.size()];
+    double[] messages = new double[samples.size()];
+    for (int i = 0; i < samples.size(); i++) {
+      AnnounceSample s = samples.get(i);
+      if (s.found()) {
+        found++;
+      }
+      s.lookup().firstPeersNanos().ifPresent(t -> first.add(t / 1e6));
+      time[i] = s.lookup().lookup().durationNanos() / 1e6;
+      messages[i] = s.lookup().lookup().messagesSent();
+    }
+    return new Peers(name, samples.size(), samples.isEmpty() ? 1 : (double) found / samples.size(),
+        Percentiles.of(first.stream().mapToDouble(Double::doubleValue).toArray()), Percentiles.of(time),
+        Percentiles.of(messages));
   }
 
   /**
@@ -390,7 +468,7 @@ public final class LatencyExperiment {
 
   /**
    * {@code --nodes N --lookups M --seed S [--dead F] [--lookup default|wide] [--alpha A] [--max-in-flight M]
-   * [--seeded [--joins J] [--no-warmup]]}.
+   * [--seeded [--joins J] [--no-warmup]] [--get-peers N]}.
    */
   public static void main(String[] args) {
     int nodes = 1000;
@@ -402,6 +480,7 @@ public final class LatencyExperiment {
     int maxInFlight = 0;
     boolean seeded = false;
     int joins = 0;
+    int getPeers = 0;
     boolean warmup = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -427,6 +506,7 @@ public final class LatencyExperiment {
           case "--alpha" -> alpha = Integer.parseInt(value);
           case "--max-in-flight" -> maxInFlight = Integer.parseInt(value);
           case "--joins" -> joins = Integer.parseInt(value);
+          case "--get-peers" -> getPeers = Integer.parseInt(value);
           default -> usage("unknown option " + flag);
         }
       } catch (NumberFormatException e) {
@@ -443,15 +523,18 @@ public final class LatencyExperiment {
     if (joins < 0 || joins >= nodes) {
       usage("need 0 <= --joins < --nodes");
     }
+    if (getPeers < 0) {
+      usage("need --get-peers >= 0");
+    }
     Build build = seeded ? new Build(true, joins, warmup) : Build.JOINS;
-    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight, build).format());
+    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight, build, getPeers).format());
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println(
         "usage: LatencyExperiment --nodes N --lookups M --seed S [--dead F] [--lookup default|wide]"
-            + " [--alpha A] [--max-in-flight M] [--seeded [--joins J] [--no-warmup]]");
+            + " [--alpha A] [--max-in-flight M] [--seeded [--joins J] [--no-warmup]] [--get-peers N]");
     System.exit(2);
   }
 }

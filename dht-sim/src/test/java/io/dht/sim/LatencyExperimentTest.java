@@ -65,6 +65,30 @@ class LatencyExperimentTest {
     assertThat(r.format()).contains("0 % unresponsive", "50 % unresponsive", "in median RTTs");
   }
 
+  /**
+   * With {@code --get-peers}: every get_peers finds its announcer, and its first peers arrive no later than the
+   * lookup ends and no sooner than a round trip's floor; without the option there is no such phase.
+   */
+  @Test
+  void getPeersPhasesReportTheTimeToTheFirstPeers() {
+    long seed = TestSeeds.seed(5);
+    LatencyExperiment.Report r =
+        LatencyExperiment.run(300, 50, seed, 0.5, "default", 0, 0, LatencyExperiment.Build.JOINS, 60);
+    System.out.print(r.format());
+    for (LatencyExperiment.Peers p : java.util.List.of(r.stablePeers(), r.deadPeers())) {
+      assertThat(p.trials()).isEqualTo(60);
+      assertThat(p.found()).as("%s: announcer found, seed %d", p.name(), seed).isEqualTo(1.0);
+      assertThat(p.firstPeersMillis().median()).isBetween(20.0, p.lookupMillis().median());
+      assertThat(p.firstPeersMillis().max()).isLessThanOrEqualTo(p.lookupMillis().max());
+    }
+    assertThat(r.format()).contains("-- get_peers, 0 % unresponsive", "-- get_peers, 50 % unresponsive",
+        "first peers ms");
+    LatencyExperiment.Report without = LatencyExperiment.run(100, 10, seed, 0.5, "default");
+    assertThat(without.stablePeers()).isNull();
+    assertThat(without.deadPeers()).isNull();
+    assertThat(without.format()).doesNotContain("get_peers");
+  }
+
   @Test
   void theSameSeedGivesTheSameReport() {
     LatencyExperiment.Report a = LatencyExperiment.run(100, 30, 6, 0.5, "wide");
