@@ -52,7 +52,9 @@ final class PeersCommand implements Callable<Integer> {
                 "infohash", infoHash.toString(),
                 "peers", result.peers().stream().map(Endpoint::toString).toList(),
                 "rounds", result.lookup().rounds(),
-                "responses", result.lookup().responses());
+                "responses", result.lookup().responses(),
+                "firstPeersMillis",
+                result.firstPeersNanos().isPresent() ? result.firstPeersNanos().getAsLong() / 1e6 : null);
       }
     }
     if (client.json) {

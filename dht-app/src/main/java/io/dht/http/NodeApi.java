@@ -203,7 +203,13 @@ final class NodeApi {
     List<String> peers = t.value().peers().stream().map(Endpoint::toString).toList();
     return obj(
         "infohash", infoHash.toString(), "peers", peers, "lookup", t.recorded().id(),
-        "rounds", t.value().lookup().rounds(), "responses", t.value().lookup().responses());
+        "rounds", t.value().lookup().rounds(), "responses", t.value().lookup().responses(),
+        "firstPeersMillis", firstPeersMillis(t.value()));
+  }
+
+  /** Milliseconds from the start of the lookup to the first reply with peers, or null when none came. */
+  private static Double firstPeersMillis(PeersResult result) {
+    return result.firstPeersNanos().isPresent() ? result.firstPeersNanos().getAsLong() / 1e6 : null;
   }
 
   Object announce(int i, Map<String, Object> body) {

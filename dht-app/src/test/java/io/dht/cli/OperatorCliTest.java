@@ -149,6 +149,7 @@ class OperatorCliTest {
     Map<String, Object> found = Json.parseObject(local.out().strip());
     assertThat(found.get("peers").toString()).contains(expected);
     assertThat(found.get("infohash")).isEqualTo(infoHash);
+    assertThat(((Number) found.get("firstPeersMillis")).doubleValue()).isPositive();
   }
 
   @Test

@@ -325,6 +325,9 @@ class HttpApiTest {
     String expected = swarm.node(0).localEndpoint().address().getHostAddress() + ":4242";
     assertThat((List<Object>) peers.get("peers")).contains(expected);
     assertThat(peers.get("infohash")).isEqualTo(infoHash);
+    assertThat(((Number) peers.get("firstPeersMillis")).doubleValue()).isPositive();
+    Map<String, Object> none = other.get("/api/peers/" + NodeId.random(new SplittableRandom(43)) + "?node=5").json();
+    assertThat(none.get("firstPeersMillis")).isEqualTo(Json.NULL); // nobody announced it
 
     Map<String, Object> lookup = other.get("/api/lookups/" + peers.get("lookup")).json();
     assertThat(lookup.get("kind")).isEqualTo("get_peers");
