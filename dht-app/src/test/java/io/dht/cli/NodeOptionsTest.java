@@ -64,6 +64,8 @@ class NodeOptionsTest {
     assertThat(NodeCommand.DEFAULT_RATE_LIMIT).isEqualTo(d.queryRatePerIp());
     assertThat(NodeCommand.DEFAULT_RATE_BURST).isEqualTo(d.queryBurstPerIp());
     assertThat(NodeCommand.DEFAULT_REPLY_BYTES_PER_SECOND).isEqualTo(d.maxReplyBytesPerSecond());
+    assertThat(NodeCommand.DEFAULT_LOOKUP_ALPHA).isEqualTo(d.alpha());
+    assertThat(NodeCommand.DEFAULT_LOOKUP_IN_FLIGHT).isEqualTo(d.lookupMaxInFlight());
     assertThat(node()).isEqualTo(d);
   }
 
@@ -81,6 +83,25 @@ class NodeOptionsTest {
     StringWriter swarmOut = new StringWriter();
     Main.run(new PrintWriter(swarmOut, true), new PrintWriter(new StringWriter(), true), "swarm", "--help");
     assertThat(swarmOut.toString()).contains("--rate-limit", "--reply-bytes-per-second");
+    assertThat(help).contains("(jittered +-50 %)", "24-42 % sooner", "--lookup-alpha", "--lookup-in-flight");
+  }
+
+  /** picocli reads descriptions as format strings: a lone % makes it warn on stderr and print the raw text. */
+  @Test
+  void everyCommandsHelpFormatsWithoutPicocliWarnings() {
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      for (String command : List.of("node", "swarm", "put", "get", "peers", "announce", "ping", "share", "fetch",
+          "keygen", "sim", "completion")) {
+        Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true), command,
+            "--help");
+      }
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
   }
 
   @Test
@@ -110,6 +131,12 @@ class NodeOptionsTest {
     assertThat(DhtConfig.defaults().handoffsPerSecond()).isEqualTo(NodeCommand.DEFAULT_HANDOFFS_PER_SECOND);
 
     assertThat(node("--private")).isEqualTo(DhtConfig.privateNetwork());
+
+    DhtConfig wide = node("--lookup-alpha", "8", "--lookup-in-flight", "24");
+    assertThat(wide.alpha()).isEqualTo(8);
+    assertThat(wide.lookupMaxInFlight()).isEqualTo(24);
+    assertThat(node("--lookup-alpha", "12").lookupMaxInFlight()).as("the cap follows a larger alpha").isEqualTo(12);
+    assertThat(node("--lookup-alpha", "2").lookupMaxInFlight()).isEqualTo(NodeCommand.DEFAULT_LOOKUP_IN_FLIGHT);
     assertThat(node("--private", "--rate-limit", "10").queryRatePerIp()).isEqualTo(10);
     assertThat(node("--private", "--read-only").readOnly()).isTrue();
 
@@ -127,6 +154,10 @@ class NodeOptionsTest {
         "node --reply-bytes-per-second -5",
         "node --item-check-minutes 0",
         "node --handoffs-per-second -1",
+        "node --lookup-alpha 0",
+        "node --lookup-in-flight 0",
+        "node --lookup-alpha 8 --lookup-in-flight 4",
+        "node --lookup-in-flight 2",
         "node --bind6 127.0.0.1",
         "node --bind ::1 --bind6 ::1",
         "node --port6 5",
