@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
@@ -48,6 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -201,6 +203,16 @@ public final class Dht implements AutoCloseable {
 
   public CompletableFuture<PeersResult> getPeers(NodeId infoHash) {
     return call(node -> node.getPeers(infoHash));
+  }
+
+  /**
+   * As {@link #getPeers(NodeId)}, handing {@code onNewPeers} each reply's peers not seen before as they arrive, so
+   * that a client can connect to the first ones while the lookup goes on (see {@link PeersResult#firstPeersNanos}).
+   * It runs on the node's event loop thread and must not block.
+   */
+  public CompletableFuture<PeersResult> getPeers(NodeId infoHash, Consumer<List<Endpoint>> onNewPeers) {
+    Objects.requireNonNull(onNewPeers, "onNewPeers");
+    return call(node -> node.getPeers(infoHash, onNewPeers));
   }
 
   /** Announces that we serve {@code infoHash} on {@code port}; port 0 asks for the UDP source port (implied). */

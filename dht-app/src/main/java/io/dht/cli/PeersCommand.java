@@ -40,13 +40,28 @@ final class PeersCommand implements Callable<Integer> {
   public Integer call() {
     client.requireBootstrap(spec, bootstrap);
     Map<String, Object> found;
+    PrintWriter out = spec.commandLine().getOut();
+    boolean streamed = false;
     if (client.remote()) {
       found = Remote.get(spec, client, "api/peers/" + infoHash);
     } else {
       try (Dht dht = client.start(bootstrap.get(0), bootstrap)) {
         Progress progress = client.progress(spec);
         Bootstrap.join(dht, bootstrap, client.timeout(), progress);
-        PeersResult result = progress.await(dht.getPeers(infoHash), client.timeout(), "get_peers " + infoHash);
+        // Without --json each peer is printed as soon as a reply brings it, not when the lookup ends.
+        streamed = !client.json;
+        java.util.function.Consumer<List<Endpoint>> print =
+            peers -> {
+              synchronized (out) {
+                peers.forEach(out::println);
+                out.flush();
+              }
+            };
+        PeersResult result =
+            progress.await(
+                streamed ? dht.getPeers(infoHash, print) : dht.getPeers(infoHash),
+                client.timeout(),
+                "get_peers " + infoHash);
         found =
             Json.obj(
                 "infohash", infoHash.toString(),
@@ -61,11 +76,12 @@ final class PeersCommand implements Callable<Integer> {
       ClientOptions.printJson(spec, found);
       return 0;
     }
-    PrintWriter out = spec.commandLine().getOut();
-    for (Object peer : (List<?>) found.get("peers")) {
-      out.println(peer);
+    if (!streamed) {
+      for (Object peer : (List<?>) found.get("peers")) {
+        out.println(peer);
+      }
+      out.flush();
     }
-    out.flush();
     return 0;
   }
 }

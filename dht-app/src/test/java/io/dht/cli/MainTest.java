@@ -137,6 +137,7 @@ class MainTest {
       assertThat(peers.code()).as(peers.err()).isZero();
       assertThat(peers.out().lines()).contains(new Endpoint(TestSwarm.host(1), 4242).toString());
       assertThat(peers.out().lines()).allMatch(l -> l.matches("[0-9.]+:\\d+"));
+      assertThat(peers.out().lines()).as("printed as found, once each").doesNotHaveDuplicates();
     }
   }
 

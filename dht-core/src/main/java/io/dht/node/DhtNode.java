@@ -1216,10 +1216,21 @@ public final class DhtNode {
 
   /** Iterative get_peers for {@code infoHash}. */
   public CompletableFuture<PeersResult> getPeers(NodeId infoHash) {
+    return getPeers(infoHash, null);
+  }
+
+  /**
+   * As {@link #getPeers(NodeId)}, also handing {@code onNewPeers} the peers of each reply that were not seen before,
+   * as they arrive (on this node's thread, before the future completes; it must not block): a BitTorrent client can
+   * connect to the first peers while the lookup runs on to the k closest. An exception it throws is logged and
+   * ignored.
+   */
+  public CompletableFuture<PeersResult> getPeers(NodeId infoHash, Consumer<List<Endpoint>> onNewPeers) {
     CompletableFuture<PeersResult> future = trackLookup(new CompletableFuture<>());
     if (!future.isDone()) {
-      startLookup(
-          infoHash, LookupKind.GET_PEERS, (lookup, task) -> future.complete(task.peersResult(lookup)));
+      LookupTask task = new LookupTask(infoHash, LookupKind.GET_PEERS);
+      task.onNewPeers = onNewPeers;
+      startLookup(task, List.of(), (lookup, t) -> future.complete(t.peersResult(lookup)));
     }
     return future;
   }
@@ -1675,6 +1686,8 @@ public final class DhtNode {
     /** When the lookup started, and when the first reply carrying peers arrived (-1 until then). */
     long startNanos;
     long firstPeersNanos = -1;
+    /** get_peers: told of each reply's peers not seen before; null when nobody asked. */
+    Consumer<List<Endpoint>> onNewPeers;
     final Map<NodeId, BString> tokens = new HashMap<>();
     /** BEP 44 get: the salt (to check mutable targets), the seq we already know, and what was found. */
     BString salt = BString.of(new byte[0]);
@@ -1860,7 +1873,19 @@ public final class DhtNode {
               if (task.firstPeersNanos < 0 && !r.values().isEmpty()) {
                 task.firstPeersNanos = now;
               }
-              task.peersFound.addAll(r.values());
+              List<Endpoint> fresh = null;
+              for (Endpoint peer : r.values()) {
+                if (task.peersFound.add(peer) && task.onNewPeers != null) {
+                  (fresh == null ? fresh = new ArrayList<>() : fresh).add(peer);
+                }
+              }
+              if (fresh != null) {
+                try {
+                  task.onNewPeers.accept(List.copyOf(fresh));
+                } catch (RuntimeException e) {
+                  LOG.log(System.Logger.Level.WARNING, "a get_peers callback threw; ignored", e);
+                }
+              }
             }
             lookup.onReply(candidate, familyNodes(r, from), now);
           }

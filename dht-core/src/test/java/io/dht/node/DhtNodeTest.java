@@ -136,6 +136,46 @@ class DhtNodeTest {
     assertThat(net.await(net.list.get(0).getPeers(NodeId.random(net.random))).firstPeersNanos()).isEmpty();
   }
 
+  /**
+   * getPeers with a callback: each reply's new peers are handed over as they arrive, the first batch at the time
+   * firstPeersNanos reports, and together they are the result's peers, in order, without duplicates.
+   */
+  @Test
+  void newPeersAreHandedOverAsRepliesBringThem() {
+    TestNetwork net = swarm(100, 8);
+    NodeId infoHash = NodeId.random(net.random);
+    for (int i = 0; i < 5; i++) {
+      net.await(net.list.get(10 + i).announce(infoHash, 5000 + i));
+    }
+    DhtNode getter = net.list.get(50);
+    java.util.List<Endpoint> streamed = new java.util.ArrayList<>();
+    java.util.List<Long> at = new java.util.ArrayList<>();
+    long start = net.now;
+    PeersResult pr =
+        net.await(
+            getter.getPeers(
+                infoHash,
+                peers -> {
+                  assertThat(peers).isNotEmpty();
+                  streamed.addAll(peers);
+                  at.add(net.now);
+                }));
+    assertThat(pr.peers()).hasSize(5);
+    assertThat(streamed).containsExactlyElementsOf(pr.peers());
+    assertThat(at.get(0) - start).isEqualTo(pr.firstPeersNanos().orElseThrow());
+    assertThat(at).isSorted();
+    // a callback that throws changes nothing for the lookup
+    PeersResult again =
+        net.await(
+            getter.getPeers(
+                infoHash,
+                peers -> {
+                  throw new IllegalStateException("test: deliberately thrown");
+                }));
+    assertThat(again.peers()).containsExactlyInAnyOrderElementsOf(pr.peers());
+    assertThat(getter.stats().internalErrors()).isZero();
+  }
+
   @Test
   void routingTableInvariantsHoldAfterBootstrap() {
     TestNetwork net = swarm(150, 5);
