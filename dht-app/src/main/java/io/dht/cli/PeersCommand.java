@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +51,7 @@ final class PeersCommand implements Callable<Integer> {
         Bootstrap.join(dht, bootstrap, client.timeout(), progress);
         // Without --json each peer is printed as soon as a reply brings it, not when the lookup ends.
         streamed = !client.json;
-        java.util.function.Consumer<List<Endpoint>> print =
+        Consumer<List<Endpoint>> print =
             peers -> {
               synchronized (out) {
                 peers.forEach(out::println);

@@ -1876,7 +1876,10 @@ public final class DhtNode {
               List<Endpoint> fresh = null;
               for (Endpoint peer : r.values()) {
                 if (task.peersFound.add(peer) && task.onNewPeers != null) {
-                  (fresh == null ? fresh = new ArrayList<>() : fresh).add(peer);
+                  if (fresh == null) {
+                    fresh = new ArrayList<>();
+                  }
+                  fresh.add(peer);
                 }
               }
               if (fresh != null) {
