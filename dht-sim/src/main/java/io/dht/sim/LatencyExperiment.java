@@ -1,15 +1,19 @@
 package io.dht.sim;
 
 import io.dht.id.Contact;
+import io.dht.id.Endpoint;
 import io.dht.id.NodeId;
 import io.dht.lookup.LookupStep;
 import io.dht.node.DhtConfig;
 import io.dht.node.LookupResult;
+import io.dht.routing.RoutingTable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -101,6 +105,14 @@ public final class LatencyExperiment {
    * @param messages queries sent per lookup
    * @param timeouts queries that timed out per lookup
    * @param replyRttMillis round trips of the replies the lookups got
+   * @param oracleMillis per lookup, {@link LookupBounds} oracle: the earliest time the true k closest live nodes
+   *     could all have answered (over the lookups where every one of them is reachable)
+   * @param oracleReachable share of lookups where every one of the true k closest live nodes is named in some
+   *     reachable reply
+   * @param floodAtCap the {@link LookupBounds} flood lookup giving up on a silent contact at the model's slowest
+   *     live round trip (300 ms plus jitter)
+   * @param floodAtFloor the flood lookup giving up at the node's floor for that decision ({@code rpcTimeoutMin / 2},
+   *     500 ms by default), what our lookup's give-up never undercuts
    * @param wallSeconds wall-clock seconds for the phase
    */
   public record Phase(
@@ -115,7 +127,36 @@ public final class LatencyExperiment {
       Percentiles messages,
       Percentiles timeouts,
       Percentiles replyRttMillis,
+      Percentiles oracleMillis,
+      double oracleReachable,
+      Flood floodAtCap,
+      Flood floodAtFloor,
       double wallSeconds) {}
+
+  /**
+   * The flood lookups of a phase ({@link LookupBounds}).
+   *
+   * @param giveUpMillis when it gives up on a silent contact
+   * @param millis when each stopped
+   * @param exactness share that stopped with the true k closest live nodes
+   * @param queries queries each sent
+   */
+  public record Flood(double giveUpMillis, Percentiles millis, double exactness, Percentiles queries) {
+    static Flood of(double giveUpMillis, List<LookupBounds.Bounds> bounds) {
+      int n = bounds.size();
+      double[] millis = new double[n];
+      double[] queries = new double[n];
+      int exact = 0;
+      for (int i = 0; i < n; i++) {
+        LookupBounds.Bounds b = bounds.get(i);
+        millis[i] = b.floodNanos() / 1e6;
+        queries[i] = b.floodQueries();
+        exact += b.floodExact() ? 1 : 0;
+      }
+      return new Flood(giveUpMillis, Percentiles.of(millis), n == 0 ? 1 : (double) exact / n,
+          Percentiles.of(queries));
+    }
+  }
 
   /**
    * A get_peers phase ({@code --get-peers N}): N announce/get_peers pairs ({@link AnnounceWorkload}, 50 at a time)
@@ -201,6 +242,18 @@ public final class LatencyExperiment {
         b.append(line("messages           ", p.messages()));
         b.append(line("timeouts           ", p.timeouts()));
         b.append(line("reply RTT ms       ", p.replyRttMillis()));
+        b.append(String.format(Locale.ROOT,
+            "bounds on the same tables (LookupBounds): true k closest all reachable in %.2f %% of lookups%n",
+            100 * p.oracleReachable()));
+        b.append(line("oracle bound ms    ", p.oracleMillis()));
+        b.append(inRtts(p.oracleMillis()));
+        for (Flood f : List.of(p.floodAtCap(), p.floodAtFloor())) {
+          b.append(String.format(Locale.ROOT, "flood, give-up %.0f ms: exact %.2f %%%n", f.giveUpMillis(),
+              100 * f.exactness()));
+          b.append(line("  time ms          ", f.millis()));
+          b.append(inRtts(f.millis()));
+          b.append(line("  queries          ", f.queries()));
+        }
         Peers peers = p == stable ? stablePeers : deadPeers;
         if (peers != null) {
           b.append(String.format(Locale.ROOT, "-- get_peers, %s: %d announce/get_peers pairs, announcer found %.2f %%%n",
@@ -217,6 +270,11 @@ public final class LatencyExperiment {
           "build %.1f s wall; %.0f virtual s, %d datagrams in all%n", buildWallSeconds, virtualSeconds,
           datagrams));
       return b.toString();
+    }
+
+    private String inRtts(Percentiles p) {
+      return String.format(Locale.ROOT, "  in median RTTs      median %.2f  p90 %.2f  p99 %.2f%n",
+          p.median() / medianRttMillis, p.p90() / medianRttMillis, p.p99() / medianRttMillis);
     }
 
     private static String line(String name, Percentiles p) {
@@ -361,7 +419,20 @@ public final class LatencyExperiment {
 
   private static Phase phase(String name, SimCluster cluster, int lookups, Set<NodeId> dead) {
     long wall = System.nanoTime();
-    List<LookupSample> samples = LookupWorkload.run(cluster, lookups, CONCURRENCY, BATCH_TIMEOUT);
+    Map<Endpoint, SimHost> byEndpoint = new HashMap<>();
+    for (SimHost h : cluster.hosts()) {
+      byEndpoint.put(h.endpoint(), h);
+    }
+    NetworkConditions conditions = cluster.spec().network();
+    long atCap = 2 * (conditions.latencyMax().toNanos() + conditions.jitterMax().toNanos());
+    long atFloor = cluster.spec().config().rpcTimeoutMin().toNanos() / 2;
+    List<LookupBounds.Bounds> cap = new ArrayList<>(lookups);
+    List<LookupBounds.Bounds> floor = new ArrayList<>(lookups);
+    List<LookupSample> samples = LookupWorkload.run(cluster, lookups, CONCURRENCY, BATCH_TIMEOUT,
+        (querier, target) -> {
+          cap.add(bounds(cluster, byEndpoint, querier, target, atCap));
+          floor.add(bounds(cluster, byEndpoint, querier, target, atFloor));
+        });
     double wallSeconds = (System.nanoTime() - wall) / 1e9;
     if (Boolean.getBoolean("dht.sim.explain")) {
       explain(name, samples);
@@ -396,10 +467,51 @@ public final class LatencyExperiment {
         onlyLive++;
       }
     }
+    List<Double> oracle = new ArrayList<>();
+    for (LookupBounds.Bounds b : cap) {
+      if (b.oracleReachable()) {
+        oracle.add(b.oracleNanos() / 1e6);
+      }
+    }
     return new Phase(name, n, LookupWorkload.exactness(samples), n == 0 ? 1 : (double) closest / n,
         n == 0 ? 1 : (double) onlyLive / n, Percentiles.of(time), Percentiles.of(result), Percentiles.of(rounds),
         Percentiles.of(messages), Percentiles.of(timeouts),
-        Percentiles.of(rtts.stream().mapToDouble(Double::doubleValue).toArray()), wallSeconds);
+        Percentiles.of(rtts.stream().mapToDouble(Double::doubleValue).toArray()),
+        Percentiles.of(oracle.stream().mapToDouble(Double::doubleValue).toArray()),
+        n == 0 ? 1 : (double) oracle.size() / n, Flood.of(atCap / 1e6, cap), Flood.of(atFloor / 1e6, floor),
+        wallSeconds);
+  }
+
+  /**
+   * The {@link LookupBounds} of a lookup of {@code target} by {@code querier}, read from the network as it is now:
+   * the querier's whole table to start from, each node's find_node reply from its table, round trips without
+   * jitter, the flood giving up on a silent contact after {@code giveUp}.
+   */
+  static LookupBounds.Bounds bounds(
+      SimCluster cluster, Map<Endpoint, SimHost> byEndpoint, SimHost querier, NodeId target, long giveUp) {
+    int k = cluster.spec().config().k();
+    long now = cluster.nowNanos();
+    RoutingTable table = querier.node().routingTable();
+    List<Contact> initial = table.closest(target, table.size(), now);
+    LookupBounds.Network network = new LookupBounds.Network() {
+      @Override
+      public boolean live(Contact c) {
+        SimHost h = byEndpoint.get(c.endpoint());
+        return h != null && h.isUp() && h.id().equals(c.id());
+      }
+
+      @Override
+      public long rttNanos(Contact c) {
+        return 2 * cluster.network().baseLatency(querier.endpoint(), c.endpoint()).toNanos();
+      }
+
+      @Override
+      public List<Contact> reply(Contact c) {
+        return byEndpoint.get(c.endpoint()).node().routingTable().closest(target, k, now);
+      }
+    };
+    return LookupBounds.of(querier.id(), target, initial, cluster.trueClosest(target, k, querier.id()), network,
+        giveUp);
   }
 
   /** Prints why the first inexact lookups missed nodes (-Ddht.sim.explain=true). */

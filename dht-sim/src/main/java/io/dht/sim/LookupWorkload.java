@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,6 +22,15 @@ public final class LookupWorkload {
    * cluster's workload random stream.
    */
   public static List<LookupSample> run(SimCluster cluster, int lookups, int concurrency, Duration timeout) {
+    return run(cluster, lookups, concurrency, timeout, (querier, target) -> {});
+  }
+
+  /**
+   * As {@link #run(SimCluster, int, int, Duration)}, calling {@code beforeEach} with the querier and the target of
+   * each lookup just before it starts (to read the network as the lookup finds it).
+   */
+  public static List<LookupSample> run(
+      SimCluster cluster, int lookups, int concurrency, Duration timeout, BiConsumer<SimHost, NodeId> beforeEach) {
     if (lookups < 0 || concurrency < 1) {
       throw new IllegalArgumentException("need lookups >= 0 and concurrency >= 1");
     }
@@ -38,6 +48,7 @@ public final class LookupWorkload {
         NodeId target = NodeId.random(random);
         queriers.add(querier);
         targets.add(target);
+        beforeEach.accept(querier, target);
         futures.add(cluster.submit(querier, node -> node.findNode(target)));
       }
       cluster.awaitAll(futures, timeout);

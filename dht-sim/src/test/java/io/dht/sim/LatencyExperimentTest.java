@@ -63,6 +63,19 @@ class LatencyExperimentTest {
     assertThat(r.dead().closestFound()).as("closest live node found, seed %d", seed).isGreaterThanOrEqualTo(0.95);
     assertThat(r.dead().messages().median()).isGreaterThanOrEqualTo(r.stable().messages().median());
     assertThat(r.format()).contains("0 % unresponsive", "50 % unresponsive", "in median RTTs");
+
+    // the bounds: in a stable network every true closest node is reachable and the floods are exact; nothing
+    // beats the oracle, and a give-up at the floor is no faster than one at the cap
+    assertThat(r.stable().oracleReachable()).isEqualTo(1.0);
+    assertThat(r.stable().floodAtCap().exactness()).isEqualTo(1.0);
+    assertThat(r.stable().oracleMillis().median()).isLessThanOrEqualTo(r.stable().resultMillis().median());
+    assertThat(r.dead().oracleReachable()).isBetween(0.2, 1.0);
+    assertThat(r.dead().oracleMillis().median()).isLessThanOrEqualTo(r.dead().floodAtCap().millis().median());
+    assertThat(r.dead().floodAtCap().millis().median())
+        .isLessThanOrEqualTo(r.dead().floodAtFloor().millis().median());
+    assertThat(r.dead().floodAtCap().giveUpMillis()).isEqualTo(302.0);
+    assertThat(r.dead().floodAtFloor().giveUpMillis()).isEqualTo(500.0);
+    assertThat(r.format()).contains("oracle bound ms", "flood, give-up 302 ms", "flood, give-up 500 ms");
   }
 
   /**
