@@ -297,7 +297,8 @@ public final class Lookup {
     }
     reviewInFlight(now);
     // stragglers still awaited widen the window; those given up are skipped like failures
-    int window = k + straggling - givenUp;
+    int awaitedWindow = k + straggling - givenUp;
+    int window = awaitedWindow + speculative(awaitedWindow);
     int considered = 0;
     boolean waiting = false;
     for (int i = 0; i < sorted.size() && considered < window; i++) {
@@ -306,6 +307,7 @@ public final class Lookup {
         continue;
       }
       considered++;
+      boolean awaited = considered <= awaitedWindow;
       if (c.state == State.FRESH) {
         if (active < alpha && active + straggling < maxInFlight) {
           c.state = State.IN_FLIGHT;
@@ -326,8 +328,8 @@ public final class Lookup {
             return;
           }
         }
-        waiting = true;
-      } else if (c.state == State.IN_FLIGHT || (c.state == State.STRAGGLING && considered <= k)) {
+        waiting |= awaited;
+      } else if ((c.state == State.IN_FLIGHT && awaited) || (c.state == State.STRAGGLING && considered <= k)) {
         waiting = true;
       }
     }
@@ -336,6 +338,35 @@ public final class Lookup {
       endNanos = now;
       onDone.accept(this);
     }
+  }
+
+  /**
+   * How many candidates beyond the awaited window to query now, among silent nodes. Of this lookup's queries a share
+   * s has gone silent (slow or failed) against the replies; each candidate of the window still unanswered is then
+   * silent with about that chance, and its replacement, the next candidate out, would otherwise be queried only
+   * after its slow mark, and the next after that one's: a row of dead candidates waited out one after another. So
+   * the lookup reaches unanswered x s / (1 - s) candidates further (at most k) and queries them at once; they are
+   * not awaited for the end unless the window comes to hold them. With no silent query it adds nothing.
+   */
+  private int speculative(int awaitedWindow) {
+    int silent = straggling + failures;
+    if (silent == 0) {
+      return 0;
+    }
+    int unanswered = 0;
+    int seen = 0;
+    for (int i = 0; i < sorted.size() && seen < awaitedWindow; i++) {
+      Candidate c = sorted.get(i);
+      if (c.state == State.FAILED || c.givenUp) {
+        continue;
+      }
+      seen++;
+      if (c.state == State.FRESH || c.state == State.IN_FLIGHT) {
+        unanswered++;
+      }
+    }
+    double share = (double) silent / (silent + responses);
+    return (int) Math.min(k, Math.ceil(unanswered * share / Math.max(0.1, 1 - share)));
   }
 
   public boolean isDone() {

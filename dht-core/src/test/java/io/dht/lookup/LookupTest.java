@@ -291,7 +291,47 @@ class LookupTest {
     q.reply(l, seeds.get(0), List.of(), T0 + 3 * MS);
     assertThat(l.isDone()).isTrue();
     assertThat(l.closestResponded(2)).containsExactlyElementsOf(seeds.subList(0, 2));
-    assertThat(q.sent).hasSize(3);
+    // the fourth went out speculatively once a query had gone silent (next test), but did not hold up the end
+    assertThat(q.sent).containsExactlyElementsOf(seeds);
+  }
+
+  @Test
+  void aSilentQueryMakesTheLookupQueryBeyondItsWindowAtOnceWithoutWaitingForThoseReplies() {
+    Querier q = new Querier(4, 8);
+    Lookup l = lookup(NodeId.zero(), 2, 4, 8, q);
+    List<Contact> seeds = rankedSeeds(8);
+    l.start(seeds, T0);
+    // nothing silent yet: only the k closest
+    assertThat(q.sent).containsExactlyElementsOf(seeds.subList(0, 2));
+    q.fail(l, seeds.get(0), T0 + MS);
+    // every query so far went silent: the two unanswered of the window (1, 2) are each likely dead too, so the
+    // lookup also queries their would-be replacements (3, 4) now, not one slow mark after the other
+    assertThat(q.sent).containsExactlyElementsOf(seeds.subList(0, 5));
+    q.reply(l, seeds.get(1), List.of(), T0 + 2 * MS);
+    q.reply(l, seeds.get(2), List.of(), T0 + 2 * MS);
+    assertThat(l.isDone()).as("3 and 4 are not awaited").isTrue();
+    assertThat(l.closestResponded(2)).containsExactlyElementsOf(seeds.subList(1, 3));
+  }
+
+  @Test
+  void speculativeQueriesThatAnswerBeforeTheEndCount() {
+    Querier q = new Querier(4, 8);
+    Lookup l = lookup(NodeId.zero(), 3, 4, 8, q);
+    List<Contact> seeds = rankedSeeds(8);
+    l.start(seeds, T0);
+    assertThat(q.sent).containsExactlyElementsOf(seeds.subList(0, 3));
+    q.fail(l, seeds.get(0), T0 + MS);
+    q.fail(l, seeds.get(1), T0 + MS);
+    // the window is now 2, 3, 4 (2 in flight); every settled query went silent, so up to k = 3 candidates beyond
+    // it may go out too, as far as alpha allows: 3, 4, 5
+    assertThat(q.sent).contains(seeds.get(3), seeds.get(4), seeds.get(5));
+    q.reply(l, seeds.get(4), List.of(), T0 + 2 * MS);
+    q.reply(l, seeds.get(5), List.of(), T0 + 2 * MS);
+    q.fail(l, seeds.get(2), T0 + 3 * MS);
+    assertThat(l.isDone()).isFalse();
+    q.reply(l, seeds.get(3), List.of(), T0 + 3 * MS);
+    assertThat(l.isDone()).isTrue();
+    assertThat(l.closestResponded(3)).containsExactlyElementsOf(seeds.subList(3, 6));
   }
 
   /** Answers every pending query (no new nodes) until nothing is in flight. */
