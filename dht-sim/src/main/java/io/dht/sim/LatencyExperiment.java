@@ -22,7 +22,9 @@ import java.util.Set;
  * (0 % unresponsive), then crashes a fraction of the nodes at once (default 50 %) right after and runs the same
  * number of lookups again, so that half of the contacts in every routing table and every reply are silent. For each
  * phase it reports the time a lookup takes (in ms and in multiples of the median RTT), the time by which its final
- * k nodes had all answered, rounds, messages, timeouts and its accuracy against the global truth.
+ * k nodes had all answered, rounds, messages, timeouts and its accuracy against the global truth; and, computed
+ * from the same tables and round trips as each lookup starts, what any lookup could do there ({@link
+ * LookupBounds}: an oracle that knows who is dead, and a flood lookup with a perfect give-up timer).
  *
  * <p>{@code --lookup default} runs the lookup with the node's defaults ({@link DhtConfig#privateNetwork()}: alpha 3,
  * at most 10 in flight), {@code --lookup wide} with {@link #wide(DhtConfig)}. Wall-clock seconds are measured only
@@ -234,9 +236,7 @@ public final class LatencyExperiment {
             "exact %.2f %%, closest found %.2f %%, only live nodes %.2f %%%n",
             100 * p.exactness(), 100 * p.closestFound(), 100 * p.onlyLive()));
         b.append(line("lookup time ms     ", p.timeMillis()));
-        b.append(String.format(Locale.ROOT, "  in median RTTs      median %.2f  p90 %.2f  p99 %.2f%n",
-            p.timeMillis().median() / medianRttMillis, p.timeMillis().p90() / medianRttMillis,
-            p.timeMillis().p99() / medianRttMillis));
+        b.append(inRtts(p.timeMillis()));
         b.append(line("k closest known ms ", p.resultMillis()));
         b.append(line("rounds             ", p.rounds()));
         b.append(line("messages           ", p.messages()));
@@ -259,9 +259,7 @@ public final class LatencyExperiment {
           b.append(String.format(Locale.ROOT, "-- get_peers, %s: %d announce/get_peers pairs, announcer found %.2f %%%n",
               peers.name(), peers.trials(), 100 * peers.found()));
           b.append(line("first peers ms     ", peers.firstPeersMillis()));
-          b.append(String.format(Locale.ROOT, "  in median RTTs      median %.2f  p90 %.2f  p99 %.2f%n",
-              peers.firstPeersMillis().median() / medianRttMillis, peers.firstPeersMillis().p90() / medianRttMillis,
-              peers.firstPeersMillis().p99() / medianRttMillis));
+          b.append(inRtts(peers.firstPeersMillis()));
           b.append(line("get_peers time ms  ", peers.lookupMillis()));
           b.append(line("messages           ", peers.messages()));
         }
