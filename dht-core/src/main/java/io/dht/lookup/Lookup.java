@@ -30,6 +30,11 @@ import java.util.function.Consumer;
  * so a lookup does not wait up to the hard timeout for each silent node among the k closest candidates; the check
  * against the lookup's own replies keeps it from giving up on a node that is no slower than nodes that did answer.
  *
+ * <p>Among silent nodes the lookup also reaches beyond that window: once some of its queries have gone silent, it
+ * queries about as many candidates past the window as the silent share says will be needed to replace the dead
+ * ones still in it (at most k), at once rather than one slow mark after another; those are not awaited for the end
+ * ({@code speculative}).
+ *
  * <p>Sending is delegated to a {@link Querier}; the owner reports back through {@link #onReply}, {@link
  * #onStraggling} and {@link #onFailure}. Single-threaded, owned by the node's loop.
  */
