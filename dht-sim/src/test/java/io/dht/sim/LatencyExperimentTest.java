@@ -102,6 +102,22 @@ class LatencyExperimentTest {
     assertThat(without.format()).doesNotContain("get_peers");
   }
 
+  /**
+   * A coarse guard on the lookup's handling of dead contacts, against what the same tables allow: with half the
+   * nodes dead the wide lookup's median stays within 1.6 times the median of a flood lookup that gives up at the
+   * same 500 ms floor (1.18-1.33 over seeds 1-5 at this size). A lookup that waited each dead candidate out to its
+   * hard timeout, or one at a time, would be far above it.
+   */
+  @Test
+  void withDeadContactsTheWideLookupStaysNearTheFloodWithTheSameGiveUp() {
+    long seed = TestSeeds.seed(3);
+    LatencyExperiment.Report r = LatencyExperiment.run(300, 100, seed, 0.5, "wide");
+    LatencyExperiment.Flood flood = r.dead().floodAtFloor();
+    assertThat(r.dead().timeMillis().median()).as("seed %d", seed)
+        .isGreaterThanOrEqualTo(r.dead().oracleMillis().median())
+        .isLessThanOrEqualTo(1.6 * flood.millis().median());
+  }
+
   @Test
   void theSameSeedGivesTheSameReport() {
     LatencyExperiment.Report a = LatencyExperiment.run(100, 30, 6, 0.5, "wide");
