@@ -625,9 +625,9 @@ public final class DhtNode {
       if (atAddress.isPresent() && !atAddress.get().id().equals(sender.id())) {
         pingForTable(atAddress.get().endpoint(), atAddress.get().id());
       }
-      if (!table.contains(sender.id())
-          && pinging.size() < MAX_VERIFICATIONS
-          && table.wouldAccept(sender, now)) {
+      // an unknown querier with room in its bucket, or a known one that has failed since it last answered (it
+      // restarted, or moved): its answer to a ping puts it in the table, or back in the lookups' answers
+      if (pinging.size() < MAX_VERIFICATIONS && table.wouldAccept(sender, now)) {
         pingForTable(from, sender.id());
       }
     }

@@ -520,8 +520,10 @@ public final class RoutingTable {
   }
 
   /**
-   * Whether a node we have not verified would get a place if it answered: its bucket has room or can split. The
-   * node uses it to decide whether to ping an unknown querier.
+   * Whether a querier would get a place, or get its place back, if it answered a ping: an unknown node whose bucket
+   * has room or can split, or a known node that has failed a query since it last answered, from its own address (a
+   * node restarted on the same port: its answer clears the failures) or from another (the node moved). The node
+   * uses it to decide whether to ping a querier.
    */
   public boolean wouldAccept(Contact contact, long now) {
     NodeId id = contact.id();
@@ -530,7 +532,7 @@ public final class RoutingTable {
     }
     int known = find(id);
     if (known >= 0) {
-      return !hasEndpoint(live, known, contact.endpoint()) && live.failures[known] > 0;
+      return live.failures[known] > 0;
     }
     long h = idHi;
     long m = idMid;

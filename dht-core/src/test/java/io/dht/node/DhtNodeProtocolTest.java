@@ -444,6 +444,39 @@ class DhtNodeProtocolTest {
     assertThat(sent.subList(mark, sent.size())).noneMatch(s -> s.type().equals("q"));
   }
 
+  /**
+   * A node that stopped answering (killed) and then queries us again from the same address with the same id
+   * (restarted from its data directory) is pinged, and its answer puts it back among the contacts lookups start
+   * from: without that it would stay out of them until our own upkeep happened to query it again.
+   */
+  @Test
+  void aKnownNodeThatFailedAndQueriesAgainIsPingedAndRegainsItsPlace() {
+    Contact restarted = new Contact(NodeId.parseHex("8badf00d00000000000000000000000000000001"), ALICE);
+    teach(restarted);
+    assertThat(node.closestKnown(restarted.id(), 1)).containsExactly(restarted);
+
+    CompletableFuture<PingResult> unanswered = node.ping(ALICE);
+    for (int i = 0; i < 100 && !unanswered.isDone(); i++) {
+      now += 100 * MS;
+      node.tick();
+    }
+    assertThat(unanswered).isCompletedExceptionally();
+    assertThat(node.closestKnown(restarted.id(), 1)).as("a node that failed is not offered").isEmpty();
+
+    int mark = sent.size();
+    deliver(ALICE, encode(dict("a", dict("id", restarted.id().toBytes()), "q", "ping", "t", "rq", "y", "q")));
+    List<Sent> pings =
+        sent.subList(mark, sent.size()).stream()
+            .filter(s -> s.to().equals(ALICE) && s.type().equals("q"))
+            .toList();
+    assertThat(pings).as("the querier is pinged").hasSize(1);
+    byte[] reply =
+        KrpcCodec.encodeResponse(pings.get(0).dict().getString("t"), restarted.id(), BDictionary.builder(), null,
+            null);
+    node.onDatagram(ALICE, reply, 0, reply.length);
+    assertThat(node.closestKnown(restarted.id(), 1)).containsExactly(restarted);
+  }
+
   // ------------------------------------------------------------------ hostile input
 
   private long accounted() {

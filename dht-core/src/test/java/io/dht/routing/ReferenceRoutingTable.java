@@ -224,8 +224,8 @@ final class ReferenceRoutingTable {
   }
 
   /**
-   * Whether a node we have not verified would get a place if it answered: its bucket has room or can split. The
-   * node uses it to decide whether to ping an unknown querier.
+   * Whether a querier would get a place, or get its place back, if it answered: an unknown node whose bucket has
+   * room or can split, or a known node that has failed since it last answered.
    */
   public boolean wouldAccept(Contact contact, long now) {
     NodeId id = contact.id();
@@ -234,7 +234,7 @@ final class ReferenceRoutingTable {
     }
     Entry known = byId.get(id);
     if (known != null) {
-      return !known.contact.endpoint().equals(contact.endpoint()) && known.failures > 0;
+      return known.failures > 0;
     }
     Entry sameIp = byIp.get(contact.endpoint().address());
     if (onePerIp && sameIp != null && stateOf(sameIp, now) != State.BAD) {
