@@ -33,6 +33,13 @@ final class SimCommand implements Callable<Integer> {
       description = "Fraction of nodes crashed before the lookups, 0 <= F < 1 (default: ${DEFAULT-VALUE}).")
   double dead;
 
+  @Option(
+      names = "--restart",
+      description =
+          "Restart the crashed nodes (same id, address and saved routing table) before the measured lookups;"
+              + " needs --dead.")
+  boolean restart;
+
   @Override
   public Integer call() {
     if (nodes < 2) {
@@ -44,8 +51,11 @@ final class SimCommand implements Callable<Integer> {
     if (!(dead >= 0 && dead < 1)) {
       throw new ParameterException(spec.commandLine(), "--dead must be in [0, 1), got " + dead);
     }
+    if (restart && dead == 0) {
+      throw new ParameterException(spec.commandLine(), "--restart needs --dead F > 0: it restarts the crashed nodes");
+    }
     PrintWriter out = spec.commandLine().getOut();
-    out.print(LookupExperiment.run(nodes, lookups, seed, dead).format());
+    out.print(LookupExperiment.run(nodes, lookups, seed, dead, restart).format());
     out.flush();
     return 0;
   }

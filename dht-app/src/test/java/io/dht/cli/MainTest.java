@@ -159,6 +159,17 @@ class MainTest {
   }
 
   @Test
+  void simRestartsTheCrashedNodesWhenAsked() {
+    Run r = run("sim", "--nodes", "50", "--lookups", "10", "--seed", "1", "--dead", "0.2", "--restart");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("restarted           10 crashed nodes");
+
+    Run refused = run("sim", "--nodes", "50", "--restart");
+    assertThat(refused.code()).isEqualTo(2);
+    assertThat(refused.err()).contains("--restart needs --dead").doesNotContain("Exception");
+  }
+
+  @Test
   void swarmNodeAddressesWrapIntoTheNextBlock() {
     assertThat(SwarmCommand.address(TestSwarm.host(2), 0)).isEqualTo(TestSwarm.host(2));
     assertThat(SwarmCommand.address(TestSwarm.host(2), 249)).isEqualTo(TestSwarm.host(251));

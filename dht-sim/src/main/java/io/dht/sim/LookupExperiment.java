@@ -1,7 +1,10 @@
 package io.dht.sim;
 
+import io.dht.node.LookupResult;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 
 /**
@@ -10,9 +13,14 @@ import java.util.Locale;
  * reports rounds, messages and virtual time per lookup and the fraction that found exactly the true 8 closest live
  * nodes. Wall-clock seconds are measured only to report the simulator's own speed; they never feed the simulation.
  *
+ * <p>With {@code restart}, the crashed nodes come back before the measured lookups, as daemons restarted from their
+ * data directories: the same lookups first run unmeasured among the dead (so the survivors notice who failed), then
+ * every crashed node restarts with its id, address and saved routing table and bootstraps, the network runs 30 s,
+ * and the lookups are measured against the whole cluster, the restarted nodes included.
+ *
  * <pre>{@code
  * java -cp dht-sim/target/classes:dht-core/target/classes:dht-bencode/target/classes \
- *     io.dht.sim.LookupExperiment --nodes 1000 --lookups 1000 --seed 1 [--dead 0.2]
+ *     io.dht.sim.LookupExperiment --nodes 1000 --lookups 1000 --seed 1 [--dead 0.2 [--restart]]
  * }</pre>
  */
 public final class LookupExperiment {
@@ -32,6 +40,7 @@ public final class LookupExperiment {
    * @param lookups lookups run
    * @param seed the seed
    * @param deadFraction fraction of nodes crashed before the lookups
+   * @param restarted crashed nodes restarted before the measured lookups (0 without {@code restart})
    * @param bootstrapFailures bootstraps that failed while building
    * @param exactness fraction of lookups that returned exactly the true k closest live nodes
    * @param rounds rounds per lookup
@@ -47,6 +56,7 @@ public final class LookupExperiment {
       int lookups,
       long seed,
       double deadFraction,
+      int restarted,
       int bootstrapFailures,
       double exactness,
       Percentiles rounds,
@@ -62,6 +72,10 @@ public final class LookupExperiment {
       return String.format(
           Locale.ROOT,
           "nodes %d, lookups %d, seed %d, dead %.2f%n"
+              + (restarted > 0
+                  ? "restarted           " + restarted
+                      + " crashed nodes (same id, address and saved routing table) before the lookups%n"
+                  : "")
               + "bootstrap failures  %d%n"
               + "exactness           %.4f (share of lookups that found the true k closest live nodes)%n"
               + "rounds              median %s  p90 %s  p99 %s  max %s%n"
@@ -83,14 +97,30 @@ public final class LookupExperiment {
     }
   }
 
-  /** Runs the experiment; see the class comment. */
+  /** Runs the experiment without restarts; see the class comment. */
   public static Report run(int nodes, int lookups, long seed, double deadFraction) {
+    return run(nodes, lookups, seed, deadFraction, false);
+  }
+
+  /** Runs the experiment; see the class comment. */
+  public static Report run(int nodes, int lookups, long seed, double deadFraction, boolean restart) {
     long start = System.nanoTime();
     SimCluster cluster = SimCluster.start(ClusterSpec.of(nodes, seed));
+    List<SimHost> crashed = List.of();
     if (deadFraction > 0) {
-      cluster.crashRandom(deadFraction);
+      crashed = cluster.crashRandom(deadFraction);
       cluster.runFor(AFTER_CRASH);
     }
+    if (restart && !crashed.isEmpty()) {
+      LookupWorkload.run(cluster, lookups, CONCURRENCY, BATCH_TIMEOUT);
+      List<CompletableFuture<LookupResult>> boots = new ArrayList<>();
+      for (SimHost h : crashed) {
+        boots.add(cluster.restart(h, true));
+      }
+      cluster.awaitAll(boots, BATCH_TIMEOUT);
+      cluster.runFor(AFTER_CRASH);
+    }
+    int restarted = restart ? crashed.size() : 0;
     long built = System.nanoTime();
     List<LookupSample> samples = LookupWorkload.run(cluster, lookups, CONCURRENCY, BATCH_TIMEOUT);
     long end = System.nanoTime();
@@ -110,6 +140,7 @@ public final class LookupExperiment {
         lookups,
         seed,
         deadFraction,
+        restarted,
         cluster.bootstrapFailures(),
         LookupWorkload.exactness(samples),
         Percentiles.of(rounds),
@@ -121,14 +152,19 @@ public final class LookupExperiment {
         cluster.network().stats().delivered());
   }
 
-  /** {@code --nodes N --lookups M --seed S [--dead F]}. */
+  /** {@code --nodes N --lookups M --seed S [--dead F [--restart]]}. */
   public static void main(String[] args) {
     int nodes = 1000;
     int lookups = 1000;
     long seed = 1;
     double dead = 0;
+    boolean restart = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--restart")) {
+        restart = true;
+        continue;
+      }
       if (i + 1 >= args.length) {
         usage("missing value after " + flag);
       }
@@ -148,12 +184,15 @@ public final class LookupExperiment {
     if (nodes < 2 || lookups < 0 || !(dead >= 0 && dead < 1)) {
       usage("need --nodes >= 2, --lookups >= 0 and 0 <= --dead < 1");
     }
-    System.out.print(run(nodes, lookups, seed, dead).format());
+    if (restart && dead == 0) {
+      usage("--restart needs --dead F > 0: it restarts the crashed nodes");
+    }
+    System.out.print(run(nodes, lookups, seed, dead, restart).format());
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
-    System.err.println("usage: LookupExperiment --nodes N --lookups M --seed S [--dead F]");
+    System.err.println("usage: LookupExperiment --nodes N --lookups M --seed S [--dead F [--restart]]");
     System.exit(2);
   }
 }

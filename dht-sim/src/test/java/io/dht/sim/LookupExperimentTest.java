@@ -21,6 +21,20 @@ class LookupExperimentTest {
   }
 
   @Test
+  void restartedNodesAreBackInTheMeasuredLookups() {
+    LookupExperiment.Report crashed = LookupExperiment.run(300, 200, 3, 0.2, false);
+    LookupExperiment.Report restarted = LookupExperiment.run(300, 200, 3, 0.2, true);
+
+    assertThat(crashed.restarted()).isZero();
+    assertThat(restarted.restarted()).isEqualTo(60);
+    assertThat(restarted.format()).contains("restarted           60 crashed nodes");
+    // measured against the whole cluster: the restarted nodes count as live and must be found
+    assertThat(restarted.exactness()).isGreaterThanOrEqualTo(0.99);
+    assertThat(crashed.exactness()).isLessThan(restarted.exactness());
+    assertThat(restarted.timeMillis().median()).isLessThan(crashed.timeMillis().median());
+  }
+
+  @Test
   void theSameSeedGivesTheSameReport() {
     LookupExperiment.Report a = LookupExperiment.run(100, 50, 5, 0);
     LookupExperiment.Report b = LookupExperiment.run(100, 50, 5, 0);
