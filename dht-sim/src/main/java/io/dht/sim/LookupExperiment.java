@@ -4,8 +4,8 @@ import io.dht.node.LookupResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A reproducible measurement of lookup cost and accuracy: builds a cluster of {@code nodes} nodes from one seed,
