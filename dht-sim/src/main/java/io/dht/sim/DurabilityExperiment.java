@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 
@@ -758,91 +759,54 @@ public final class DurabilityExperiment {
    * is the scenario's duration (churn length, or time after the crash / last leave).
    */
   public static void main(String[] args) {
-    Scenario scenario = null;
-    int nodes = 1000;
-    int items = 1000;
-    long seed = 1;
-    String checks = null;
-    boolean durable = false;
-    boolean replace = false;
-    boolean handoff = true;
-    Double hours = null;
-    Integer session = null;
-    Integer sampleMinutes = null;
-    Integer leaving = null;
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (flag.equals("--durable")) {
-        durable = true;
-        continue;
-      }
-      if (flag.equals("--replace")) {
-        replace = true;
-        continue;
-      }
-      if (flag.equals("--no-handoff")) {
-        handoff = false;
-        continue;
-      }
-      if (i + 1 >= args.length) {
-        usage("missing value after " + flag);
-      }
-      String value = args[++i];
-      try {
-        switch (flag) {
-          case "--scenario" -> scenario = Scenario.valueOf(value.toUpperCase(Locale.ROOT));
-          case "--nodes" -> nodes = Integer.parseInt(value);
-          case "--items" -> items = Integer.parseInt(value);
-          case "--seed" -> seed = Long.parseLong(value);
-          case "--check-minutes" -> checks = value;
-          case "--hours" -> hours = Double.parseDouble(value);
-          case "--median-session-minutes" -> session = Integer.parseInt(value);
-          case "--sample-minutes" -> sampleMinutes = Integer.parseInt(value);
-          case "--leaving-items" -> leaving = Integer.parseInt(value);
-          default -> usage("unknown option " + flag);
-        }
-      } catch (IllegalArgumentException e) {
-        usage("bad value after " + flag + ": " + value);
-      }
+    Options options =
+        ExperimentArgs.parseOrExit(
+            args,
+            "DurabilityExperiment --scenario crash|churn|graceful [--nodes N] [--items M] [--seed S]"
+                + " [--check-minutes X|off] [--durable] [--replace] [--no-handoff] [--hours H]"
+                + " [--median-session-minutes M] [--sample-minutes M] [--leaving-items L]",
+            Set.of("--durable", "--replace", "--no-handoff"),
+            Set.of("--scenario", "--nodes", "--items", "--seed", "--check-minutes", "--hours",
+                "--median-session-minutes", "--sample-minutes", "--leaving-items"),
+            DurabilityExperiment::options);
+    System.out.print(run(options).format());
+  }
+
+  private static Options options(ExperimentArgs a) {
+    String name = a.string("--scenario", null);
+    ExperimentArgs.require(name != null, "--scenario is required");
+    Scenario scenario;
+    try {
+      scenario = Scenario.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown scenario " + name + " (crash, churn or graceful)");
     }
-    if (scenario == null) {
-      usage("--scenario is required");
-    }
+    int nodes = a.intValue("--nodes", 1000);
+    int items = a.intValue("--items", 1000);
+    long seed = a.longValue("--seed", 1);
     Options o = switch (scenario) {
       case CRASH -> Options.crash(nodes, items, seed);
       case CHURN -> Options.churn(nodes, items, seed);
       case GRACEFUL -> Options.graceful(nodes, items, seed);
     };
-    try {
-      if (checks != null) {
-        o = o.withCheckInterval(
-            checks.equals("off") ? CHECKS_OFF : Duration.ofSeconds(Math.round(Double.parseDouble(checks) * 60)));
-      }
-      o = o.withDurable(durable).withReplace(replace).withHandoff(handoff);
-      if (hours != null) {
-        o = o.withDuration(Duration.ofSeconds(Math.round(hours * 3600)));
-      }
-      if (session != null) {
-        o = o.withMedianSession(Duration.ofMinutes(session));
-      }
-      if (sampleMinutes != null) {
-        o = o.withSampleEvery(Duration.ofMinutes(sampleMinutes));
-      }
-      if (leaving != null) {
-        o = o.withLeavingItems(leaving);
-      }
-    } catch (IllegalArgumentException e) {
-      usage(e.getMessage());
+    if (a.string("--check-minutes", "").equals("off")) {
+      o = o.withCheckInterval(CHECKS_OFF);
+    } else if (a.has("--check-minutes")) {
+      o = o.withCheckInterval(Duration.ofSeconds(Math.round(a.doubleValue("--check-minutes", 0) * 60)));
     }
-    System.out.print(run(o).format());
-  }
-
-  private static void usage(String problem) {
-    System.err.println(problem);
-    System.err.println(
-        "usage: DurabilityExperiment --scenario crash|churn|graceful [--nodes N] [--items M] [--seed S]"
-            + " [--check-minutes X|off] [--durable] [--replace] [--no-handoff] [--hours H] [--median-session-minutes M]"
-            + " [--sample-minutes M] [--leaving-items L]");
-    System.exit(2);
+    o = o.withDurable(a.has("--durable")).withReplace(a.has("--replace")).withHandoff(!a.has("--no-handoff"));
+    if (a.has("--hours")) {
+      o = o.withDuration(Duration.ofSeconds(Math.round(a.doubleValue("--hours", 0) * 3600)));
+    }
+    if (a.has("--median-session-minutes")) {
+      o = o.withMedianSession(Duration.ofMinutes(a.intValue("--median-session-minutes", 0)));
+    }
+    if (a.has("--sample-minutes")) {
+      o = o.withSampleEvery(Duration.ofMinutes(a.intValue("--sample-minutes", 0)));
+    }
+    if (a.has("--leaving-items")) {
+      o = o.withLeavingItems(a.intValue("--leaving-items", 0));
+    }
+    return o;
   }
 }

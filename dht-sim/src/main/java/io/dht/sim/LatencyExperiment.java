@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Lookup latency under Internet-like round trips ({@link NetworkConditions#internetRtt()}: per-link RTT log-normal,
@@ -581,70 +582,37 @@ public final class LatencyExperiment {
    * [--seeded [--joins J] [--no-warmup]] [--get-peers N]}.
    */
   public static void main(String[] args) {
-    int nodes = 1000;
-    int lookups = 1000;
-    long seed = 1;
-    double dead = 0.5;
-    String lookup = "default";
-    int alpha = 0;
-    int maxInFlight = 0;
-    boolean seeded = false;
-    int joins = 0;
-    int getPeers = 0;
-    boolean warmup = true;
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (flag.equals("--seeded")) {
-        seeded = true;
-        continue;
-      }
-      if (flag.equals("--no-warmup")) {
-        warmup = false;
-        continue;
-      }
-      if (i + 1 >= args.length) {
-        usage("missing value after " + flag);
-      }
-      String value = args[++i];
-      try {
-        switch (flag) {
-          case "--nodes" -> nodes = Integer.parseInt(value);
-          case "--lookups" -> lookups = Integer.parseInt(value);
-          case "--seed" -> seed = Long.parseLong(value);
-          case "--dead" -> dead = Double.parseDouble(value);
-          case "--lookup" -> lookup = value;
-          case "--alpha" -> alpha = Integer.parseInt(value);
-          case "--max-in-flight" -> maxInFlight = Integer.parseInt(value);
-          case "--joins" -> joins = Integer.parseInt(value);
-          case "--get-peers" -> getPeers = Integer.parseInt(value);
-          default -> usage("unknown option " + flag);
-        }
-      } catch (NumberFormatException e) {
-        usage("not a number after " + flag + ": " + value);
-      }
-    }
-    if (nodes < 2 || lookups < 0 || !(dead >= 0 && dead < 1)
-        || !(lookup.equals("default") || lookup.equals("wide"))) {
-      usage("need --nodes >= 2, --lookups >= 0, 0 <= --dead < 1, --lookup default|wide");
-    }
-    if (!seeded && (joins != 0 || !warmup)) {
-      usage("--joins and --no-warmup need --seeded");
-    }
-    if (joins < 0 || joins >= nodes) {
-      usage("need 0 <= --joins < --nodes");
-    }
-    if (getPeers < 0) {
-      usage("need --get-peers >= 0");
-    }
-    Build build = seeded ? new Build(true, joins, warmup) : Build.JOINS;
-    System.out.print(run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight, build, getPeers).format());
-  }
-
-  private static void usage(String problem) {
-    System.err.println(problem);
-    System.err.println(
-        "usage: LatencyExperiment --nodes N --lookups M --seed S [--dead F] [--lookup default|wide]"
-            + " [--alpha A] [--max-in-flight M] [--seeded [--joins J] [--no-warmup]] [--get-peers N]");
-    System.exit(2);
+    Supplier<Report> experiment =
+        ExperimentArgs.parseOrExit(
+            args,
+            "LatencyExperiment --nodes N --lookups M --seed S [--dead F] [--lookup default|wide]"
+                + " [--alpha A] [--max-in-flight M] [--seeded [--joins J] [--no-warmup]] [--get-peers N]",
+            Set.of("--seeded", "--no-warmup"),
+            Set.of("--nodes", "--lookups", "--seed", "--dead", "--lookup", "--alpha", "--max-in-flight", "--joins",
+                "--get-peers"),
+            a -> {
+              int nodes = a.intValue("--nodes", 1000);
+              int lookups = a.intValue("--lookups", 1000);
+              long seed = a.longValue("--seed", 1);
+              double dead = a.doubleValue("--dead", 0.5);
+              String lookup = a.string("--lookup", "default");
+              int alpha = a.intValue("--alpha", 0);
+              int maxInFlight = a.intValue("--max-in-flight", 0);
+              boolean seeded = a.has("--seeded");
+              int joins = a.intValue("--joins", 0);
+              boolean warmup = !a.has("--no-warmup");
+              int getPeers = a.intValue("--get-peers", 0);
+              ExperimentArgs.require(
+                  nodes >= 2 && lookups >= 0 && dead >= 0 && dead < 1
+                      && (lookup.equals("default") || lookup.equals("wide")),
+                  "need --nodes >= 2, --lookups >= 0, 0 <= --dead < 1, --lookup default|wide");
+              ExperimentArgs.require(
+                  seeded || (joins == 0 && warmup), "--joins and --no-warmup need --seeded");
+              ExperimentArgs.require(joins >= 0 && joins < nodes, "need 0 <= --joins < --nodes");
+              ExperimentArgs.require(getPeers >= 0, "need --get-peers >= 0");
+              Build build = seeded ? new Build(true, joins, warmup) : Build.JOINS;
+              return () -> run(nodes, lookups, seed, dead, lookup, alpha, maxInFlight, build, getPeers);
+            });
+    System.out.print(experiment.get().format());
   }
 }

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A reproducible measurement of lookup cost and accuracy: builds a cluster of {@code nodes} nodes from one seed,
@@ -154,45 +156,25 @@ public final class LookupExperiment {
 
   /** {@code --nodes N --lookups M --seed S [--dead F [--restart]]}. */
   public static void main(String[] args) {
-    int nodes = 1000;
-    int lookups = 1000;
-    long seed = 1;
-    double dead = 0;
-    boolean restart = false;
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (flag.equals("--restart")) {
-        restart = true;
-        continue;
-      }
-      if (i + 1 >= args.length) {
-        usage("missing value after " + flag);
-      }
-      String value = args[++i];
-      try {
-        switch (flag) {
-          case "--nodes" -> nodes = Integer.parseInt(value);
-          case "--lookups" -> lookups = Integer.parseInt(value);
-          case "--seed" -> seed = Long.parseLong(value);
-          case "--dead" -> dead = Double.parseDouble(value);
-          default -> usage("unknown option " + flag);
-        }
-      } catch (NumberFormatException e) {
-        usage("not a number after " + flag + ": " + value);
-      }
-    }
-    if (nodes < 2 || lookups < 0 || !(dead >= 0 && dead < 1)) {
-      usage("need --nodes >= 2, --lookups >= 0 and 0 <= --dead < 1");
-    }
-    if (restart && dead == 0) {
-      usage("--restart needs --dead F > 0: it restarts the crashed nodes");
-    }
-    System.out.print(run(nodes, lookups, seed, dead, restart).format());
-  }
-
-  private static void usage(String problem) {
-    System.err.println(problem);
-    System.err.println("usage: LookupExperiment --nodes N --lookups M --seed S [--dead F [--restart]]");
-    System.exit(2);
+    Supplier<Report> experiment =
+        ExperimentArgs.parseOrExit(
+            args,
+            "LookupExperiment --nodes N --lookups M --seed S [--dead F [--restart]]",
+            Set.of("--restart"),
+            Set.of("--nodes", "--lookups", "--seed", "--dead"),
+            a -> {
+              int nodes = a.intValue("--nodes", 1000);
+              int lookups = a.intValue("--lookups", 1000);
+              long seed = a.longValue("--seed", 1);
+              double dead = a.doubleValue("--dead", 0);
+              boolean restart = a.has("--restart");
+              ExperimentArgs.require(
+                  nodes >= 2 && lookups >= 0 && dead >= 0 && dead < 1,
+                  "need --nodes >= 2, --lookups >= 0 and 0 <= --dead < 1");
+              ExperimentArgs.require(
+                  !restart || dead > 0, "--restart needs --dead F > 0: it restarts the crashed nodes");
+              return () -> run(nodes, lookups, seed, dead, restart);
+            });
+    System.out.print(experiment.get().format());
   }
 }

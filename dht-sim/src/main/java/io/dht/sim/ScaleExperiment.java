@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import javax.management.ObjectName;
 
 /**
@@ -200,39 +201,46 @@ public final class ScaleExperiment {
 
   /** {@code --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M] [--histogram LINES]}. */
   public static void main(String[] args) throws Exception {
-    List<Integer> sizes = new ArrayList<>(List.of(2000, 8000));
-    long seed = 1;
-    int idleSeconds = 60;
-    int lookups = 200;
-    int histogram = 0;
-    Build build = Build.JOINS;
-    int joins = 0;
-    for (int i = 0; i < args.length; i += 2) {
-      if (args[i].equals("--seeded") || args[i].equals("--empty")) {
-        build = args[i].equals("--seeded") ? Build.SEEDED : Build.EMPTY;
-        i--;
-        continue;
-      }
-      String value = i + 1 < args.length ? args[i + 1] : "";
-      switch (args[i]) {
-        case "--nodes" -> {
-          sizes.clear();
-          for (String s : value.split(",")) {
-            sizes.add(Integer.parseInt(s.trim()));
-          }
-        }
-        case "--seed" -> seed = Long.parseLong(value);
-        case "--idle" -> idleSeconds = Integer.parseInt(value);
-        case "--lookups" -> lookups = Integer.parseInt(value);
-        case "--histogram" -> histogram = Integer.parseInt(value);
-        case "--joins" -> joins = Integer.parseInt(value);
-        default -> {
-          System.err.println("usage: ScaleExperiment --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M]"
-              + " [--histogram LINES] [--seeded [--joins J] | --empty]");
-          System.exit(2);
-        }
-      }
-    }
+    record Settings(List<Integer> sizes, long seed, int idleSeconds, int lookups, int histogram, Build build,
+        int joins) {}
+    Settings settings =
+        ExperimentArgs.parseOrExit(
+            args,
+            "ScaleExperiment --nodes N[,N...] --seed S [--idle SECONDS] [--lookups M] [--histogram LINES]"
+                + " [--seeded [--joins J] | --empty]",
+            Set.of("--seeded", "--empty"),
+            Set.of("--nodes", "--seed", "--idle", "--lookups", "--histogram", "--joins"),
+            a -> {
+              List<Integer> sizes = new ArrayList<>();
+              for (String n : a.string("--nodes", "2000,8000").split(",")) {
+                try {
+                  sizes.add(Integer.parseInt(n.trim()));
+                } catch (NumberFormatException e) {
+                  throw new IllegalArgumentException("not a whole number in --nodes: " + n);
+                }
+              }
+              ExperimentArgs.require(sizes.stream().allMatch(n -> n >= 2), "every size in --nodes must be >= 2");
+              ExperimentArgs.require(
+                  !(a.has("--seeded") && a.has("--empty")), "--seeded and --empty exclude each other");
+              Build build = a.has("--seeded") ? Build.SEEDED : a.has("--empty") ? Build.EMPTY : Build.JOINS;
+              int joins = a.intValue("--joins", 0);
+              ExperimentArgs.require(joins == 0 || build == Build.SEEDED, "--joins needs --seeded");
+              int lookups = a.intValue("--lookups", 200);
+              int idle = a.intValue("--idle", 60);
+              int histogram = a.intValue("--histogram", 0);
+              ExperimentArgs.require(
+                  joins >= 0 && lookups >= 0 && idle >= 0 && histogram >= 0,
+                  "--joins, --lookups, --idle and --histogram must not be negative");
+              return new Settings(
+                  sizes, a.longValue("--seed", 1), idle, lookups, histogram, build, joins);
+            });
+    List<Integer> sizes = settings.sizes();
+    long seed = settings.seed();
+    int idleSeconds = settings.idleSeconds();
+    int lookups = settings.lookups();
+    int histogram = settings.histogram();
+    Build build = settings.build();
+    int joins = settings.joins();
     System.out.printf(Locale.ROOT, "max heap %.1f GiB, %d processors%n",
         Runtime.getRuntime().maxMemory() / 1073741824.0, Runtime.getRuntime().availableProcessors());
     long baseline = usedAfterGc();
