@@ -125,9 +125,12 @@ class DhtItemsTest {
     assertThat(got.seq()).hasValue(2);
     assertThat(got.holders()).isGreaterThanOrEqualTo(7);
 
-    // An older seq is refused by every holder (BEP 44: 302) and does not replace the newer value.
+    // An older seq is refused by every holder of the newer one (BEP 44: 302) and does not replace the newer value.
+    // A node holding no copy stores it (it has nothing to compare with). One can be among the put's 8 closest when a
+    // holder answers the put's lookup too slowly, as on a loaded machine; gets still return the highest seq.
     PutResult stale = get(swarm.node(5).putMutable(key, salt, 1, utf8("stale")));
-    assertThat(stale.storedOn()).isEmpty();
+    assertThat(stale.storedOn()).doesNotContainAnyElementsOf(second.storedOn());
+    assertThat(stale.refused()).isNotEmpty().allSatisfy(r -> assertThat(r.code()).isEqualTo(302));
     assertThat(get(swarm.node(7).getMutable(key.publicKey(), salt)).seq()).hasValue(2);
 
     // The same item is found by target with its salt, not without it.
